@@ -1,0 +1,98 @@
+// cadenza/music/midi_types.hpp: what a Standard MIDI File holds once read.
+//
+// The reader (midi_reader.hpp) fills these; the writer (midi_writer.hpp) writes
+// them back; the tokenizer (tokenize.hpp) turns notes into the paper's tokens.
+// Plain structs, no behaviour: other projects can use them without the rest.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cadenza::midi {
+
+// One sounding note: a note-on paired with its note-off.
+struct Note {
+    int track = 0;      // index of the MTrk chunk it came from
+    int channel = 0;    // 0..15 (channel 10 in musicians' numbering is 9 here: drums)
+    int program = 0;    // General MIDI program in force on that channel at note-on, 0..127
+    int pitch = 60;     // MIDI key number, 0..127 (60 is middle C, "C4")
+    int velocity = 64;  // 1..127
+    int64_t start_tick = 0;
+    int64_t end_tick = 0;  // >= start_tick; equal for a zero-length note
+    double start_s = 0.0;  // through the tempo map
+    double end_s = 0.0;
+};
+
+// A note-on that was never switched off before its track ended.
+struct UnterminatedNote {
+    int track = 0;
+    int channel = 0;
+    int program = 0;
+    int pitch = 60;
+    int velocity = 64;
+    int64_t start_tick = 0;
+    double start_s = 0.0;
+};
+
+struct TempoChange {
+    int track = 0;                       // track that carried the Set Tempo event
+    int64_t tick = 0;
+    uint32_t microseconds_per_quarter = 500000;  // 120 bpm
+};
+
+struct TimeSignature {
+    int track = 0;
+    int64_t tick = 0;
+    int numerator = 4;
+    int denominator = 4;  // the real denominator (4), not the file's power of two (2)
+    int clocks_per_click = 24;
+    int thirty_seconds_per_quarter = 8;
+};
+
+struct KeySignature {
+    int track = 0;
+    int64_t tick = 0;
+    int sharps = 0;       // -7..7, negative for flats
+    bool minor = false;
+};
+
+// Time division from the header: either ticks per quarter note or SMPTE.
+struct Division {
+    bool smpte = false;
+    int ticks_per_quarter = 480;  // when !smpte
+    int frames_per_second = 0;    // when smpte: 24, 25, 29 (29.97 drop frame) or 30
+    int ticks_per_frame = 0;      // when smpte
+};
+
+struct MidiFile {
+    std::string name;  // the path or label the bytes were read from, for messages
+    int format = 1;    // 0, 1 or 2
+    Division division;
+    std::vector<Note> notes;                  // sorted by (start_tick, track, channel, pitch)
+    std::vector<UnterminatedNote> unterminated;
+    std::vector<TempoChange> tempo_map;       // in tick order
+    std::vector<TimeSignature> time_signatures;
+    std::vector<KeySignature> key_signatures;
+    std::vector<std::string> track_names;     // one per track ("" where none)
+    std::vector<std::string> warnings;        // harmless flaws that were tolerated
+    int track_count = 0;
+};
+
+// Every malformed input is reported as one of these: one sentence naming the
+// file, the byte offset and what was expected there.
+class MidiError : public std::runtime_error {
+public:
+    MidiError(const std::string& file, uint64_t offset, const std::string& what)
+        : std::runtime_error(file + ": byte " + std::to_string(offset) + ": " + what),
+          file_(file), offset_(offset) {}
+    const std::string& file() const { return file_; }
+    uint64_t offset() const { return offset_; }
+
+private:
+    std::string file_;
+    uint64_t offset_;
+};
+
+}  // namespace cadenza::midi
