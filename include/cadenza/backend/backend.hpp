@@ -1,0 +1,105 @@
+// cadenza/backend/backend.hpp: the arithmetic a layer may ask for.
+//
+// Layers never touch numbers directly: they allocate tensors and compute through
+// this interface, so one layer serves every backend. Implementations:
+//   ReferenceBackend (reference_backend.hpp): plain scalar loops, the test oracle;
+//   EigenBackend     (eigen_backend.hpp):     the fast CPU path;
+//   the CUDA backend (cuda/):                 cuBLAS GEMMs and fused kernels.
+// Pointers are in the backend's memory (host or device); matrices are row-major.
+// Every operation either overwrites or accumulates, and its name says which.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "cadenza/core/philox.hpp"
+#include "cadenza/core/tensor.hpp"
+#include "cadenza/kernels/adam.hpp"
+
+namespace cadenza {
+
+enum class Trans { no, yes };
+
+template <class T>
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    virtual const char* name() const = 0;
+    virtual Device device() const = 0;
+
+    // ---- memory -------------------------------------------------------------
+    // A zero-filled tensor in this backend's memory.
+    virtual Tensor<T> zeros(Shape shape) = 0;
+    virtual void upload(const T* host_src, T* dst, int64_t n) = 0;
+    virtual void download(const T* src, T* host_dst, int64_t n) = 0;
+    virtual void copy(const T* src, T* dst, int64_t n) = 0;
+    virtual void fill(T* dst, int64_t n, T value) = 0;
+    // Waits until all queued work is done (a no-op on the CPU).
+    virtual void synchronize() {}
+
+    // ---- dense linear algebra -------------------------------------------------
+    // C[M,N] = alpha * op(A)[M,K] . op(B)[K,N] + beta * C, row-major with leading
+    // dimensions lda, ldb, ldc (the row strides of A, B, C as stored).
+    virtual void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda,
+                      const T* B, int ldb, T beta, T* C, int ldc) = 0;
+    // Y[rows, cols] += v[cols] on every row.
+    virtual void add_row_vector(T* Y, const T* v, int64_t rows, int64_t cols) = 0;
+    // y[cols] += sum over rows of X[rows, cols], summed in a fixed order.
+    virtual void accumulate_column_sum(const T* X, int64_t rows, int64_t cols, T* y) = 0;
+    // y[i] = x[i] * m[i]
+    virtual void multiply(const T* x, const T* m, T* y, int64_t n) = 0;
+    // y[i] += alpha * x[i]
+    virtual void axpy(T alpha, const T* x, T* y, int64_t n) = 0;
+    // x[i] *= alpha
+    virtual void scale(T* x, T alpha, int64_t n) = 0;
+    // sum of x[i]^2, in double, in a fixed order (deterministic).
+    virtual double sum_of_squares(const T* x, int64_t n) = 0;
+    // dst[b, a, f] = src[a, b, f] for src [A, B, F]: swaps the two leading axes,
+    // e.g. a sequence [T, B, F] into samples [B, T, F].
+    virtual void swap_leading_axes(const T* src, T* dst, int64_t A, int64_t B, int64_t F) = 0;
+
+    // ---- LSTM pointwise step (kernels/lstm_cell.hpp) --------------------------
+    // gates [B, 4H]: in pre-activations (no bias), out activations i, f, g, o.
+    // c_prev, c, h: [B, H]. bias [4H].
+    virtual void lstm_forward_pointwise(int B, int H, T* gates, const T* bias, const T* c_prev,
+                                        T* c, T* h) = 0;
+    // gates [B, 4H] activations; c_prev, c [B, H]; dy [B, H] the output gradient
+    // at this step (may be null); dh_next [B, H] from step t+1 (overwritten by
+    // nothing); dc [B, H] in: from t+1, out: to t-1; dgates [B, 4H] written.
+    virtual void lstm_backward_pointwise(int B, int H, const T* gates, const T* c_prev,
+                                         const T* c, const T* dy, const T* dh_next, T* dc,
+                                         T* dgates) = 0;
+
+    // ---- softmax + cross-entropy (kernels/softmax_cross_entropy.hpp) ----------
+    // logits [rows, V], targets [rows]. Writes dlogits [rows, V] = (p - onehot) *
+    // dloss_per_row (when non-null) and returns the summed loss over rows.
+    virtual double softmax_cross_entropy(int64_t rows, int V, const T* logits,
+                                         const int32_t* targets, T dloss_per_row,
+                                         T* dlogits) = 0;
+    // How many rows have their target among the top k logits.
+    virtual int64_t count_top_k(int64_t rows, int V, const T* logits, const int32_t* targets,
+                                int k) = 0;
+    // Integer targets live in the backend's memory too.
+    virtual std::shared_ptr<int32_t> upload_targets(const int32_t* host, int64_t n) = 0;
+
+    // ---- randomness -----------------------------------------------------------
+    // mask[i] = 0 with probability p, else 1 / (1 - p) (inverted dropout), from
+    // random_bits(seed, dropout, step, layer, i): the same on every backend.
+    virtual void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step,
+                              uint32_t layer) = 0;
+
+    // ---- embedding ------------------------------------------------------------
+    // out[r, :] = table[ids[r], :]; ids are token ids stored as T.
+    virtual void embedding_forward(const T* ids, int64_t rows, const T* table, int dim,
+                                   T* out) = 0;
+    // dtable[ids[r], :] += dout[r, :], in row order (deterministic).
+    virtual void embedding_backward(const T* ids, int64_t rows, const T* dout, int dim,
+                                    T* dtable) = 0;
+
+    // ---- optimizer ------------------------------------------------------------
+    virtual void adam_update(T* params, const T* grads, T* m, T* v, int64_t n,
+                             const kernels::AdamStepConstants<T>& k) = 0;
+};
+
+}  // namespace cadenza

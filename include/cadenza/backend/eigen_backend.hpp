@@ -1,0 +1,173 @@
+// cadenza/backend/eigen_backend.hpp: the fast CPU backend (Eigen GEMMs, OpenMP loops).
+//
+// The only header in Cadenza that includes Eigen. GEMMs go to Eigen's blocked,
+// vectorised product; the pointwise loops call the shared kernels over rows in
+// parallel (OpenMP) with the inner loop over hidden units left to the compiler's
+// vectoriser. Threads: set_threads(n), else OpenMP's default (OMP_NUM_THREADS).
+#pragma once
+
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <vector>
+
+#include "cadenza/backend/host_backend.hpp"
+
+namespace cadenza {
+
+template <class T>
+class EigenBackend final : public HostBackend<T> {
+public:
+    EigenBackend() : threads_(omp_get_max_threads()) { Eigen::setNbThreads(threads_); }
+    explicit EigenBackend(int threads) { set_threads(threads); }
+
+    const char* name() const override { return "eigen"; }
+
+    void set_threads(int n) {
+        threads_ = n > 0 ? n : omp_get_max_threads();
+        Eigen::setNbThreads(threads_);
+    }
+    int threads() const { return threads_; }
+
+    void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda, const T* B,
+              int ldb, T beta, T* C, int ldc) override {
+        using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+        using Stride = Eigen::OuterStride<>;
+        using CMap = Eigen::Map<const Mat, 0, Stride>;
+        Eigen::Map<Mat, 0, Stride> c(C, M, N, Stride(ldc));
+        // Stored shapes: A is [M,K] or [K,M]; B is [K,N] or [N,K].
+        CMap a(A, ta == Trans::no ? M : K, ta == Trans::no ? K : M, Stride(lda));
+        CMap b(B, tb == Trans::no ? K : N, tb == Trans::no ? N : K, Stride(ldb));
+        if (beta == T(0)) {
+            if (ta == Trans::no && tb == Trans::no) c.noalias() = alpha * a * b;
+            else if (ta == Trans::no) c.noalias() = alpha * a * b.transpose();
+            else if (tb == Trans::no) c.noalias() = alpha * a.transpose() * b;
+            else c.noalias() = alpha * a.transpose() * b.transpose();
+        } else {
+            if (beta != T(1)) c *= beta;
+            if (ta == Trans::no && tb == Trans::no) c.noalias() += alpha * a * b;
+            else if (ta == Trans::no) c.noalias() += alpha * a * b.transpose();
+            else if (tb == Trans::no) c.noalias() += alpha * a.transpose() * b;
+            else c.noalias() += alpha * a.transpose() * b.transpose();
+        }
+    }
+
+    void lstm_forward_pointwise(int B, int H, T* gates, const T* bias, const T* c_prev, T* c,
+                                T* h) override {
+#pragma omp parallel for num_threads(threads_) schedule(static) if (int64_t(B) * H >= 8192)
+        for (int b = 0; b < B; ++b) {
+            T* g = gates + static_cast<int64_t>(b) * 4 * H;
+            const T* cp = c_prev + static_cast<int64_t>(b) * H;
+            T* cr = c + static_cast<int64_t>(b) * H;
+            T* hr = h + static_cast<int64_t>(b) * H;
+#pragma omp simd
+            for (int j = 0; j < H; ++j) kernels::lstm_cell_forward(j, H, g, bias, cp[j], cr[j], hr[j]);
+        }
+    }
+
+    void lstm_backward_pointwise(int B, int H, const T* gates, const T* c_prev, const T* c,
+                                 const T* dy, const T* dh_next, T* dc, T* dgates) override {
+#pragma omp parallel for num_threads(threads_) schedule(static) if (int64_t(B) * H >= 8192)
+        for (int b = 0; b < B; ++b) {
+            int64_t row = static_cast<int64_t>(b) * H;
+            const T* g = gates + 4 * row;
+            T* dg = dgates + 4 * row;
+            const T* dyr = dy ? dy + row : nullptr;
+            if (dyr) {
+#pragma omp simd
+                for (int j = 0; j < H; ++j)
+                    kernels::lstm_cell_backward(j, H, g, c_prev[row + j], c[row + j],
+                                                dh_next[row + j] + dyr[j], dc[row + j], dg);
+            } else {
+#pragma omp simd
+                for (int j = 0; j < H; ++j)
+                    kernels::lstm_cell_backward(j, H, g, c_prev[row + j], c[row + j],
+                                                dh_next[row + j], dc[row + j], dg);
+            }
+        }
+    }
+
+    void multiply(const T* x, const T* m, T* y, int64_t n) override {
+#pragma omp parallel for simd num_threads(threads_) schedule(static) if (n >= 65536)
+        for (int64_t i = 0; i < n; ++i) y[i] = x[i] * m[i];
+    }
+
+    void swap_leading_axes(const T* src, T* dst, int64_t A, int64_t B, int64_t F) override {
+#pragma omp parallel for num_threads(threads_) schedule(static) if (A * B * F >= 65536)
+        for (int64_t b = 0; b < B; ++b)
+            for (int64_t a = 0; a < A; ++a)
+                std::memcpy(dst + (b * A + a) * F, src + (a * B + b) * F,
+                            static_cast<size_t>(F) * sizeof(T));
+    }
+
+    void accumulate_column_sum(const T* X, int64_t rows, int64_t cols, T* y) override {
+        // Columns split across threads; each column summed in row order.
+#pragma omp parallel for num_threads(threads_) schedule(static) if (rows * cols >= 65536)
+        for (int64_t c0 = 0; c0 < cols; c0 += 64) {
+            int64_t c1 = std::min(cols, c0 + 64);
+            for (int64_t r = 0; r < rows; ++r) {
+                const T* x = X + r * cols;
+#pragma omp simd
+                for (int64_t c = c0; c < c1; ++c) y[c] += x[c];
+            }
+        }
+    }
+
+    double softmax_cross_entropy(int64_t rows, int V, const T* logits, const int32_t* targets,
+                                 T dloss_per_row, T* dlogits) override {
+        double total = 0;
+        // Each thread sums its contiguous block of rows; blocks added in order.
+        const int nt = rows >= 16 ? std::min(threads_, 64) : 1;
+        double partial[64] = {};
+#pragma omp parallel num_threads(nt)
+        {
+            int t = omp_get_thread_num(), n = omp_get_num_threads();
+            int64_t r0 = rows * t / n, r1 = rows * (t + 1) / n;
+            double s = 0;
+            for (int64_t r = r0; r < r1; ++r)
+                s += kernels::softmax_cross_entropy_row(V, logits + r * V, targets[r],
+                                                        dloss_per_row,
+                                                        dlogits ? dlogits + r * V : nullptr);
+            partial[t] = s;
+        }
+        for (int t = 0; t < nt && t < 64; ++t) total += partial[t];
+        return total;
+    }
+
+    void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step,
+                      uint32_t layer) override {
+#pragma omp parallel for simd num_threads(threads_) schedule(static) if (n >= 65536)
+        for (int64_t i = 0; i < n; ++i) mask[i] = this->dropout_keep_scale(p, seed, step, layer, i);
+    }
+
+    void adam_update(T* params, const T* grads, T* m, T* v, int64_t n,
+                     const kernels::AdamStepConstants<T>& k) override {
+#pragma omp parallel for simd num_threads(threads_) schedule(static) if (n >= 65536)
+        for (int64_t i = 0; i < n; ++i)
+            kernels::adam_update_element(params[i], grads[i], m[i], v[i], k);
+    }
+
+    double sum_of_squares(const T* x, int64_t n) override {
+        // Fixed blocks summed in order, whatever the thread count: deterministic.
+        const int64_t block = 1 << 14;
+        int64_t nb = (n + block - 1) / block;
+        std::vector<double> part(static_cast<size_t>(nb));
+#pragma omp parallel for num_threads(threads_) schedule(static) if (n >= 65536)
+        for (int64_t bi = 0; bi < nb; ++bi) {
+            double s = 0;
+            int64_t e = std::min(n, (bi + 1) * block);
+#pragma omp simd reduction(+ : s)
+            for (int64_t i = bi * block; i < e; ++i) s += double(x[i]) * double(x[i]);
+            part[static_cast<size_t>(bi)] = s;
+        }
+        double s = 0;
+        for (double p : part) s += p;
+        return s;
+    }
+
+private:
+    int threads_ = 1;
+};
+
+}  // namespace cadenza

@@ -1,0 +1,162 @@
+// cadenza/backend/host_backend.hpp: host memory and plain scalar loops.
+//
+// The base of both CPU backends: host allocation and a straightforward,
+// single-threaded loop for every operation except GEMM. ReferenceBackend adds a
+// textbook GEMM and is the test oracle; EigenBackend replaces GEMM and the hot
+// loops with fast ones. Each loop calls the shared per-element kernels.
+#pragma once
+
+#include <cstring>
+#include <memory>
+
+#include "cadenza/backend/backend.hpp"
+#include "cadenza/kernels/lstm_cell.hpp"
+#include "cadenza/kernels/softmax_cross_entropy.hpp"
+
+namespace cadenza {
+
+template <class T>
+class HostBackend : public Backend<T> {
+public:
+    Device device() const override { return Device::host; }
+
+    Tensor<T> zeros(Shape shape) override { return Tensor<T>(shape); }
+    void upload(const T* src, T* dst, int64_t n) override { copy(src, dst, n); }
+    void download(const T* src, T* dst, int64_t n) override { copy(src, dst, n); }
+    void copy(const T* src, T* dst, int64_t n) override {
+        if (n > 0 && src != dst) std::memmove(dst, src, static_cast<size_t>(n) * sizeof(T));
+    }
+    void fill(T* dst, int64_t n, T value) override {
+        for (int64_t i = 0; i < n; ++i) dst[i] = value;
+    }
+
+    void add_row_vector(T* Y, const T* v, int64_t rows, int64_t cols) override {
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < cols; ++c) Y[r * cols + c] += v[c];
+    }
+    void accumulate_column_sum(const T* X, int64_t rows, int64_t cols, T* y) override {
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < cols; ++c) y[c] += X[r * cols + c];
+    }
+    void multiply(const T* x, const T* m, T* y, int64_t n) override {
+        for (int64_t i = 0; i < n; ++i) y[i] = x[i] * m[i];
+    }
+    void axpy(T alpha, const T* x, T* y, int64_t n) override {
+        for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+    }
+    void scale(T* x, T alpha, int64_t n) override {
+        for (int64_t i = 0; i < n; ++i) x[i] *= alpha;
+    }
+    double sum_of_squares(const T* x, int64_t n) override {
+        double s = 0;
+        for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+        return s;
+    }
+    void swap_leading_axes(const T* src, T* dst, int64_t A, int64_t B, int64_t F) override {
+        for (int64_t a = 0; a < A; ++a)
+            for (int64_t b = 0; b < B; ++b)
+                std::memcpy(dst + (b * A + a) * F, src + (a * B + b) * F,
+                            static_cast<size_t>(F) * sizeof(T));
+    }
+
+    void lstm_forward_pointwise(int B, int H, T* gates, const T* bias, const T* c_prev, T* c,
+                                T* h) override {
+        for (int b = 0; b < B; ++b)
+            for (int j = 0; j < H; ++j) {
+                int64_t e = static_cast<int64_t>(b) * H + j;
+                kernels::lstm_cell_forward(j, H, gates + static_cast<int64_t>(b) * 4 * H, bias,
+                                           c_prev[e], c[e], h[e]);
+            }
+    }
+    void lstm_backward_pointwise(int B, int H, const T* gates, const T* c_prev, const T* c,
+                                 const T* dy, const T* dh_next, T* dc, T* dgates) override {
+        for (int b = 0; b < B; ++b)
+            for (int j = 0; j < H; ++j) {
+                int64_t e = static_cast<int64_t>(b) * H + j;
+                T dh = dh_next[e] + (dy ? dy[e] : T(0));
+                int64_t row = static_cast<int64_t>(b) * 4 * H;
+                kernels::lstm_cell_backward(j, H, gates + row, c_prev[e], c[e], dh, dc[e],
+                                            dgates + row);
+            }
+    }
+
+    double softmax_cross_entropy(int64_t rows, int V, const T* logits, const int32_t* targets,
+                                 T dloss_per_row, T* dlogits) override {
+        double total = 0;
+        for (int64_t r = 0; r < rows; ++r)
+            total += kernels::softmax_cross_entropy_row(V, logits + r * V, targets[r],
+                                                        dloss_per_row,
+                                                        dlogits ? dlogits + r * V : nullptr);
+        return total;
+    }
+    int64_t count_top_k(int64_t rows, int V, const T* logits, const int32_t* targets,
+                        int k) override {
+        int64_t n = 0;
+        for (int64_t r = 0; r < rows; ++r) n += kernels::target_in_top_k(V, logits + r * V, targets[r], k);
+        return n;
+    }
+    std::shared_ptr<int32_t> upload_targets(const int32_t* host, int64_t n) override {
+        std::shared_ptr<int32_t> p(new int32_t[static_cast<size_t>(n > 0 ? n : 1)],
+                                   std::default_delete<int32_t[]>());
+        if (n > 0) std::memcpy(p.get(), host, static_cast<size_t>(n) * sizeof(int32_t));
+        return p;
+    }
+
+    void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step,
+                      uint32_t layer) override {
+        for (int64_t i = 0; i < n; ++i) mask[i] = dropout_keep_scale(p, seed, step, layer, i);
+    }
+
+    void embedding_forward(const T* ids, int64_t rows, const T* table, int dim, T* out) override {
+        for (int64_t r = 0; r < rows; ++r)
+            std::memcpy(out + r * dim, table + static_cast<int64_t>(ids[r]) * dim,
+                        static_cast<size_t>(dim) * sizeof(T));
+    }
+    void embedding_backward(const T* ids, int64_t rows, const T* dout, int dim,
+                            T* dtable) override {
+        for (int64_t r = 0; r < rows; ++r) {
+            T* row = dtable + static_cast<int64_t>(ids[r]) * dim;
+            for (int k = 0; k < dim; ++k) row[k] += dout[r * dim + k];
+        }
+    }
+
+    void adam_update(T* params, const T* grads, T* m, T* v, int64_t n,
+                     const kernels::AdamStepConstants<T>& k) override {
+        for (int64_t i = 0; i < n; ++i) kernels::adam_update_element(params[i], grads[i], m[i], v[i], k);
+    }
+
+protected:
+    // The inverted-dropout multiplier of element i: 0 or 1/(1-p).
+    static CADENZA_INLINE T dropout_keep_scale(T p, uint64_t seed, uint64_t step, uint32_t layer,
+                                               int64_t i) {
+        double u = uniform_from_bits(random_bits(seed, RandomStream::dropout, step, layer,
+                                                 static_cast<uint64_t>(i)));
+        return u < static_cast<double>(p) ? T(0) : T(1) / (T(1) - p);
+    }
+};
+
+// The test oracle: every operation a plain loop, GEMM the textbook triple loop.
+template <class T>
+class ReferenceBackend final : public HostBackend<T> {
+public:
+    const char* name() const override { return "reference"; }
+
+    void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda, const T* B,
+              int ldb, T beta, T* C, int ldc) override {
+        for (int m = 0; m < M; ++m)
+            for (int n = 0; n < N; ++n) {
+                T acc = T(0);
+                for (int k = 0; k < K; ++k) {
+                    T a = ta == Trans::no ? A[static_cast<int64_t>(m) * lda + k]
+                                          : A[static_cast<int64_t>(k) * lda + m];
+                    T b = tb == Trans::no ? B[static_cast<int64_t>(k) * ldb + n]
+                                          : B[static_cast<int64_t>(n) * ldb + k];
+                    acc += a * b;
+                }
+                T& c = C[static_cast<int64_t>(m) * ldc + n];
+                c = alpha * acc + (beta == T(0) ? T(0) : beta * c);
+            }
+    }
+};
+
+}  // namespace cadenza

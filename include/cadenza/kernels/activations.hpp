@@ -1,0 +1,76 @@
+// cadenza/kernels/activations.hpp: exp, sigmoid and tanh for the pointwise kernels.
+//
+// Our own branch-free exp (Cody-Waite range reduction, then a Taylor polynomial
+// on |r| <= ln2/2, then 2^k by building the exponent bits), so that the CPU's
+// pointwise loops vectorise (the C library's exp does not) and the GPU runs the
+// same instructions. Accuracy: a few ulp in float, about 2e-16 relative in double.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "cadenza/core/config.hpp"
+
+namespace cadenza::math {
+
+template <class T>
+struct ExpTraits;
+
+template <>
+struct ExpTraits<float> {
+    using Bits = int32_t;
+    static constexpr float lo = -87.0f, hi = 88.0f;  // keeps 2^k a normal float
+    static constexpr float log2e = 1.44269504088896341f;
+    static constexpr float ln2_hi = 0.693145751953125f;   // exact in float
+    static constexpr float ln2_lo = 1.428606765330187e-06f;
+    static constexpr int mantissa_bits = 23, exponent_bias = 127;
+    static constexpr int degree = 7;
+};
+
+template <>
+struct ExpTraits<double> {
+    using Bits = int64_t;
+    static constexpr double lo = -708.0, hi = 709.0;
+    static constexpr double log2e = 1.4426950408889634074;
+    static constexpr double ln2_hi = 6.93147180369123816490e-01;  // exact: low bits zero
+    static constexpr double ln2_lo = 1.90821492927058770002e-10;
+    static constexpr int mantissa_bits = 52, exponent_bias = 1023;
+    static constexpr int degree = 12;
+};
+
+// e^x, saturating at the ends of the range instead of returning inf or 0-denormals.
+template <class T>
+CADENZA_HOST_DEVICE CADENZA_INLINE T exp(T x) {
+    using Tr = ExpTraits<T>;
+    using Bits = typename Tr::Bits;
+    x = x < Tr::lo ? Tr::lo : (x > Tr::hi ? Tr::hi : x);
+    // k = round(x / ln 2), r = x - k ln 2 with ln 2 split in two for exactness.
+    T kf = x * Tr::log2e;
+    kf = static_cast<T>(static_cast<Bits>(kf + (kf >= T(0) ? T(0.5) : T(-0.5))));
+    T r = (x - kf * Tr::ln2_hi) - kf * Tr::ln2_lo;
+    // e^r = sum r^n / n!, by Horner from the highest degree.
+    T p = T(1);
+    for (int n = Tr::degree; n >= 1; --n) p = T(1) + p * r / T(n);
+    // 2^k: place k + bias in the exponent field.
+    Bits bits = (static_cast<Bits>(kf) + Tr::exponent_bias) << Tr::mantissa_bits;
+    T scale;
+    std::memcpy(&scale, &bits, sizeof(T));
+    return p * scale;
+}
+
+// 1 / (1 + e^-x)
+template <class T>
+CADENZA_HOST_DEVICE CADENZA_INLINE T sigmoid(T x) {
+    return T(1) / (T(1) + exp(-x));
+}
+
+// tanh x = sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}); never overflows.
+template <class T>
+CADENZA_HOST_DEVICE CADENZA_INLINE T tanh(T x) {
+    T ax = x < T(0) ? -x : x;
+    T e = exp(T(-2) * ax);
+    T t = (T(1) - e) / (T(1) + e);
+    return x < T(0) ? -t : t;
+}
+
+}  // namespace cadenza::math
