@@ -124,6 +124,10 @@ public:
     Tensor(const Tensor& other) { *this = other; }
     Tensor& operator=(const Tensor& other) {
         if (this == &other) return *this;
+        if (other.data_ == nullptr) {
+            *this = Tensor();
+            return *this;
+        }
         CADENZA_CHECK(other.device_ == Device::host,
                       "a device tensor cannot be copied implicitly; use Backend::copy");
         Tensor copy(other.shape_);

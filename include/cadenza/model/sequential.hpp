@@ -136,12 +136,13 @@ public:
         for (size_t i = 0; i < layers_.size(); ++i) h = &layers_[i]->forward(*h, *caches_[i], ctx);
         return *h;
     }
-    // dy: gradient of the last output. Accumulates into gradients().
-    void backward(const Tensor<T>& dy) {
+    // dy: gradient of the last output. Accumulates into gradients(); writes the
+    // gradient of the model's input into dx_input when one is given.
+    void backward(const Tensor<T>& dy, Tensor<T>* dx_input = nullptr) {
         const Tensor<T>* g = &dy;
         if (dgrad_.size() != layers_.size()) dgrad_.resize(layers_.size());
         for (size_t i = layers_.size(); i-- > 0;) {
-            Tensor<T>* dx = i > 0 ? &dgrad_[i] : nullptr;
+            Tensor<T>* dx = i > 0 ? &dgrad_[i] : dx_input;
             layers_[i]->backward(*g, *caches_[i], dx);
             g = dx;
         }
