@@ -158,7 +158,7 @@ inline std::vector<uint8_t> encode_midi(const std::vector<Note>& notes, const Mi
         return notes[a].end_tick < notes[b].end_tick;
     });
 
-    std::vector<std::vector<WriteEvent>> tracks(size_t(track_count));
+    std::vector<std::vector<WriteEvent>> tracks(static_cast<size_t>(track_count));
     for (int t = 0; t < track_count; ++t)
         if (size_t(t) < options.track_names.size() && !options.track_names[size_t(t)].empty())
             tracks[size_t(t)].push_back(WriteEvent{0, -1, 0, WriteEvent::name, 0});
