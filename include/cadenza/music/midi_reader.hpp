@@ -128,12 +128,13 @@ public:
         }
         ticks_per_quarter_ = uint64_t(division.ticks_per_quarter);
         denominator_ = double(division.ticks_per_quarter) * 1e6;
-        segments_.push_back(Segment{0, 500000, 0, 0.0L, true});
+        segments_.push_back(Segment{0, 500000, 0, 0.0L, true, 0});
         for (const TempoChange& change : changes) {
             if (only_track >= 0 && change.track != only_track) continue;
             Segment& last = segments_.back();
             if (change.tick == last.tick) {
                 last.microseconds_per_quarter = change.microseconds_per_quarter;
+                last.exact_ticks = exact_limit(last);
                 continue;
             }
             Segment next;
@@ -143,27 +144,40 @@ public:
             next.elapsed_wide = last.elapsed_wide + (long double)ticks * last.microseconds_per_quarter;
             next.exact = last.exact && fits(last.elapsed, ticks, last.microseconds_per_quarter);
             next.elapsed = next.exact ? last.elapsed + ticks * last.microseconds_per_quarter : 0;
+            next.exact_ticks = exact_limit(next);
             segments_.push_back(next);
         }
+        segments_.front().exact_ticks = exact_limit(segments_.front());
     }
 
-    double seconds(int64_t tick) const {
-        if (smpte_) return double(tick) / smpte_ticks_per_second_;
-        const Segment* segment = &segments_[0];
-        if (segments_.size() > 1) {
-            // The last segment starting at or before `tick`.
-            auto it = std::upper_bound(segments_.begin(), segments_.end(), tick,
-                                       [](int64_t t, const Segment& s) { return t < s.tick; });
-            segment = &*(it - 1);
+    // Index of the segment holding `tick`, searching forward from `hint`
+    // (callers that ask in rising tick order pass the last answer).
+    size_t segment_of(int64_t tick, size_t hint = 0) const {
+        const size_t count = segments_.size();
+        if (hint >= count || segments_[hint].tick > tick) hint = 0;
+        for (int step = 0; step < 4; ++step) {
+            if (hint + 1 >= count || segments_[hint + 1].tick > tick) return hint;
+            ++hint;
         }
-        const uint64_t ticks = uint64_t(tick - segment->tick);
-        if (segment->exact && fits(segment->elapsed, ticks, segment->microseconds_per_quarter)) {
-            const uint64_t elapsed = segment->elapsed + ticks * segment->microseconds_per_quarter;
+        auto it = std::upper_bound(segments_.begin() + std::ptrdiff_t(hint), segments_.end(), tick,
+                                   [](int64_t t, const Segment& s) { return t < s.tick; });
+        return size_t(it - segments_.begin()) - 1;
+    }
+
+    double seconds(int64_t tick) const { return smpte_ ? double(tick) / smpte_ticks_per_second_ : seconds_in(tick, segment_of(tick)); }
+
+    // Seconds of `tick`, which must lie in segment `index` (from segment_of).
+    double seconds_in(int64_t tick, size_t index) const {
+        if (smpte_) return double(tick) / smpte_ticks_per_second_;
+        const Segment& segment = segments_[index];
+        const uint64_t ticks = uint64_t(tick - segment.tick);
+        if (ticks <= segment.exact_ticks) {
+            const uint64_t elapsed = segment.elapsed + ticks * segment.microseconds_per_quarter;
             if (elapsed < (uint64_t(1) << 53)) return double(elapsed) / denominator_;  // one rounding
             return double(elapsed / ticks_per_quarter_) / 1e6 +
                    double(elapsed % ticks_per_quarter_) / denominator_;
         }
-        const long double elapsed = segment->elapsed_wide + (long double)ticks * segment->microseconds_per_quarter;
+        const long double elapsed = segment.elapsed_wide + (long double)ticks * segment.microseconds_per_quarter;
         return double(elapsed / ((long double)ticks_per_quarter_ * 1e6L));
     }
 
@@ -174,7 +188,13 @@ private:
         uint64_t elapsed;            // microseconds * ticks_per_quarter at `tick`, when exact
         long double elapsed_wide;    // the same, approximately, for the overflow fallback
         bool exact;
+        uint64_t exact_ticks;        // ticks into the segment whose time still fits 64 bits
     };
+    static uint64_t exact_limit(const Segment& s) {
+        if (!s.exact) return 0;
+        if (s.microseconds_per_quarter == 0) return std::numeric_limits<uint64_t>::max();
+        return (std::numeric_limits<uint64_t>::max() - s.elapsed) / s.microseconds_per_quarter;
+    }
     static bool fits(uint64_t elapsed, uint64_t ticks, uint32_t tempo) {
         const uint64_t limit = std::numeric_limits<uint64_t>::max();
         if (tempo != 0 && ticks > (limit - elapsed) / tempo) return false;
@@ -203,6 +223,9 @@ public:
         if (data_ == nullptr) fail(0, "no bytes were given to read");
         size_t begin = 0, end = size_;
         if (size_ >= 4 && std::memcmp(data_, "RIFF", 4) == 0) unwrap_riff(begin, end);
+        // A note takes at least 6 bytes (delta, key and velocity for on and
+        // off), so this bounds the notes by the bytes actually present.
+        notes_.reserve((end - begin) / 6 + 8);
         read_smf(begin, end);
         finish();
         return std::move(out_);
@@ -318,8 +341,13 @@ private:
         out_.track_count = tracks_read;
     }
 
-    // Reads a VLQ of at most 4 bytes that must end before `stop`.
+    // Reads a VLQ of at most 4 bytes that must end before `stop`; one-byte
+    // values (most delta times) take the inlined fast path.
     uint32_t read_vlq(const uint8_t*& p, const uint8_t* stop, const char* what) const {
+        if (p < stop && *p < 0x80) return *p++;
+        return read_long_vlq(p, stop, what);
+    }
+    uint32_t read_long_vlq(const uint8_t*& p, const uint8_t* stop, const char* what) const {
         const uint8_t* const start = p;
         uint32_t value = 0;
         for (int i = 0; i < 4; ++i) {
@@ -544,38 +572,68 @@ private:
         std::stable_sort(out_.key_signatures.begin(), out_.key_signatures.end(), by_tick);
 
         // Seconds: one map for formats 0 and 1, one per track in format 2.
-        // Notes are still grouped by track here, in track order.
+        // Notes are still grouped by track here, in track order, each track
+        // in note-on order, so the tempo segment is found by a forward cursor.
         if (out_.format == 2 && !out_.division.smpte) {
-            std::vector<TempoClock> clocks;
-            clocks.reserve(size_t(out_.track_count));
-            for (int t = 0; t < out_.track_count; ++t) clocks.emplace_back(out_.division, out_.tempo_map, t);
-            for (Note& note : notes_) {
-                note.start_s = clocks[size_t(note.track)].seconds(note.start_tick);
-                note.end_s = clocks[size_t(note.track)].seconds(note.end_tick);
+            size_t begin = 0;
+            while (begin < notes_.size()) {
+                const int track = notes_[begin].track;
+                size_t end = begin;
+                while (end < notes_.size() && notes_[end].track == track) ++end;
+                time_notes(TempoClock(out_.division, out_.tempo_map, track), begin, end);
+                begin = end;
             }
             for (UnterminatedNote& note : out_.unterminated)
-                note.start_s = clocks[size_t(note.track)].seconds(note.start_tick);
+                note.start_s = TempoClock(out_.division, out_.tempo_map, note.track).seconds(note.start_tick);
         } else {
             const TempoClock clock(out_.division, out_.tempo_map);
-            for (Note& note : notes_) {
-                note.start_s = clock.seconds(note.start_tick);
-                note.end_s = clock.seconds(note.end_tick);
-            }
+            time_notes(clock, 0, notes_.size());
             for (UnterminatedNote& note : out_.unterminated) note.start_s = clock.seconds(note.start_tick);
         }
 
         // Notes are in file order of their note-ons within each track, tracks
-        // in order; a stable sort on the documented key keeps that as the tie-break.
+        // in order; sorting on the documented key with that position as the
+        // last key keeps it as the tie-break.
         auto by_key = [](const auto& a, const auto& b) {
             if (a.start_tick != b.start_tick) return a.start_tick < b.start_tick;
             if (a.track != b.track) return a.track < b.track;
             if (a.channel != b.channel) return a.channel < b.channel;
             return a.pitch < b.pitch;
         };
-        if (!std::is_sorted(notes_.begin(), notes_.end(), by_key))
-            std::stable_sort(notes_.begin(), notes_.end(), by_key);
         std::stable_sort(out_.unterminated.begin(), out_.unterminated.end(), by_key);
-        out_.notes = std::move(notes_);
+        if (std::is_sorted(notes_.begin(), notes_.end(), by_key)) {
+            out_.notes = std::move(notes_);
+            return;
+        }
+        int64_t last_tick = 0;
+        for (const Note& note : notes_) last_tick = std::max(last_tick, note.start_tick);
+        if (last_tick >= (int64_t(1) << 37) || out_.track_count > 0x10000) {
+            std::stable_sort(notes_.begin(), notes_.end(), by_key);  // absurd files only
+            out_.notes = std::move(notes_);
+            return;
+        }
+        // Pack the key into 64 bits (37 tick, 16 track, 4 channel, 7 pitch
+        // bits) and sort (key, position) pairs: much cheaper than moving notes.
+        std::vector<std::pair<uint64_t, uint32_t>> order(notes_.size());
+        for (size_t i = 0; i < notes_.size(); ++i) {
+            const Note& note = notes_[i];
+            order[i] = {(uint64_t(note.start_tick) << 27) | (uint64_t(note.track) << 11) |
+                            (uint64_t(note.channel) << 7) | uint64_t(note.pitch),
+                        uint32_t(i)};
+        }
+        std::sort(order.begin(), order.end());
+        out_.notes.resize(notes_.size());
+        for (size_t i = 0; i < order.size(); ++i) out_.notes[i] = notes_[order[i].second];
+    }
+
+    void time_notes(const TempoClock& clock, size_t begin, size_t end) {
+        size_t segment = 0;
+        for (size_t i = begin; i < end; ++i) {
+            Note& note = notes_[i];
+            segment = clock.segment_of(note.start_tick, segment);
+            note.start_s = clock.seconds_in(note.start_tick, segment);
+            note.end_s = clock.seconds_in(note.end_tick, clock.segment_of(note.end_tick, segment));
+        }
     }
 
     const uint8_t* data_;

@@ -1,0 +1,239 @@
+// The Eigen backend equals the naive reference backend; the step API equals the
+// sequence API; Philox matches its published answers; tensors check shapes.
+#include <catch2/catch.hpp>
+
+#include "cadenza/cadenza.hpp"
+
+using namespace cadenza;
+
+namespace {
+template <class T>
+Tensor<T> random_tensor(Shape s, uint64_t seed, double lo = -1, double hi = 1) {
+    Tensor<T> t(s);
+    RandomSequence r(seed, RandomStream::sample, 0, 0);
+    for (int64_t i = 0; i < t.numel(); ++i) t[i] = T(r.uniform(lo, hi));
+    return t;
+}
+template <class T>
+double max_abs_diff(const T* a, const T* b, int64_t n) {
+    double m = 0;
+    for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(double(a[i]) - double(b[i])));
+    return m;
+}
+}  // namespace
+
+TEST_CASE("Philox4x32-10 reproduces the Random123 known-answer vectors", "[random]") {
+    auto a = philox4x32(0, 0, 0, 0, 0, 0);
+    CHECK(a.v[0] == 0x6627e8d5u);
+    CHECK(a.v[1] == 0xe169c58du);
+    CHECK(a.v[2] == 0xbc57ac4cu);
+    CHECK(a.v[3] == 0x9b00dbd8u);
+    auto b = philox4x32(0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu);
+    CHECK(b.v[0] == 0x408f276du);
+    CHECK(b.v[1] == 0x41c83b0eu);
+    CHECK(b.v[2] == 0xa20bc7c6u);
+    CHECK(b.v[3] == 0x6d5451fdu);
+    auto c = philox4x32(0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u, 0x299f31d0u);
+    CHECK(c.v[0] == 0xd16cfe09u);
+    CHECK(c.v[1] == 0x94fdccebu);
+    CHECK(c.v[2] == 0x5001e420u);
+    CHECK(c.v[3] == 0x24126ea1u);
+}
+
+TEST_CASE("Random streams differ by seed, step, layer and purpose", "[random]") {
+    uint32_t base = random_bits(1, RandomStream::dropout, 5, 2, 100);
+    CHECK(base == random_bits(1, RandomStream::dropout, 5, 2, 100));
+    CHECK(base != random_bits(2, RandomStream::dropout, 5, 2, 100));
+    CHECK(base != random_bits(1, RandomStream::dropout, 6, 2, 100));
+    CHECK(base != random_bits(1, RandomStream::dropout, 5, 3, 100));
+    CHECK(base != random_bits(1, RandomStream::init, 5, 2, 100));
+    CHECK(base != random_bits(1, RandomStream::dropout, 5, 2, 101));
+    // Uniforms are uniform enough: mean and variance of 100k draws.
+    RandomSequence r(3, RandomStream::sample, 0, 0);
+    double s = 0, s2 = 0;
+    const int n = 100000;
+    for (int i = 0; i < n; ++i) {
+        double u = r.uniform();
+        s += u;
+        s2 += u * u;
+    }
+    CHECK(std::fabs(s / n - 0.5) < 0.01);
+    CHECK(std::fabs(s2 / n - s * s / n / n - 1.0 / 12) < 0.005);
+}
+
+TEST_CASE("Dropout masks drop the requested fraction and scale the rest", "[random][dropout]") {
+    EigenBackend<float> be;
+    Tensor<float> m({100000});
+    be.dropout_mask(m.data(), m.numel(), 0.3f, 42, 9, 1);
+    int64_t zeros = 0;
+    for (int64_t i = 0; i < m.numel(); ++i) {
+        if (m[i] == 0) ++zeros;
+        else REQUIRE(m[i] == Approx(1 / 0.7f));
+    }
+    CHECK(std::fabs(double(zeros) / m.numel() - 0.3) < 0.01);
+    ReferenceBackend<float> ref;
+    Tensor<float> m2({100000});
+    ref.dropout_mask(m2.data(), m2.numel(), 0.3f, 42, 9, 1);
+    CHECK(max_abs_diff(m.data(), m2.data(), m.numel()) == 0.0);
+}
+
+TEMPLATE_TEST_CASE("Eigen's GEMM equals the reference GEMM in every transpose case", "[backend]",
+                   float, double) {
+    EigenBackend<TestType> eig;
+    ReferenceBackend<TestType> ref;
+    const int M = 13, N = 17, K = 11;
+    for (Trans ta : {Trans::no, Trans::yes})
+        for (Trans tb : {Trans::no, Trans::yes})
+            for (double beta : {0.0, 1.0, 0.5}) {
+                auto A = random_tensor<TestType>({M * K + 8}, 1);
+                auto B = random_tensor<TestType>({K * N + 8}, 2);
+                auto C1 = random_tensor<TestType>({M * (N + 3)}, 3);
+                auto C2 = C1;
+                int lda = ta == Trans::no ? K : M, ldb = tb == Trans::no ? N : K;
+                eig.gemm(ta, tb, M, N, K, TestType(0.7), A.data(), lda, B.data(), ldb,
+                         TestType(beta), C1.data(), N + 3);
+                ref.gemm(ta, tb, M, N, K, TestType(0.7), A.data(), lda, B.data(), ldb,
+                         TestType(beta), C2.data(), N + 3);
+                CHECK(max_abs_diff(C1.data(), C2.data(), C1.numel()) < (sizeof(TestType) == 4 ? 1e-5 : 1e-13));
+            }
+}
+
+TEMPLATE_TEST_CASE("Eigen's pointwise loops equal the reference loops", "[backend]", float, double) {
+    EigenBackend<TestType> eig;
+    ReferenceBackend<TestType> ref;
+    const int B = 37, H = 29;  // odd sizes: vector remainders
+    auto gates = random_tensor<TestType>({B, 4 * H}, 4, -3, 3);
+    auto bias = random_tensor<TestType>({4 * H}, 5);
+    auto c_prev = random_tensor<TestType>({B, H}, 6);
+    Tensor<TestType> g1 = gates, g2 = gates, c1({B, H}), c2({B, H}), h1({B, H}), h2({B, H});
+    eig.lstm_forward_pointwise(B, H, g1.data(), bias.data(), c_prev.data(), c1.data(), h1.data());
+    ref.lstm_forward_pointwise(B, H, g2.data(), bias.data(), c_prev.data(), c2.data(), h2.data());
+    CHECK(max_abs_diff(g1.data(), g2.data(), g1.numel()) == 0.0);
+    CHECK(max_abs_diff(h1.data(), h2.data(), h1.numel()) == 0.0);
+    CHECK(max_abs_diff(c1.data(), c2.data(), c1.numel()) == 0.0);
+
+    auto dy = random_tensor<TestType>({B, H}, 7), dh = random_tensor<TestType>({B, H}, 8);
+    auto dc = random_tensor<TestType>({B, H}, 9);
+    Tensor<TestType> dc1 = dc, dc2 = dc, dg1({B, 4 * H}), dg2({B, 4 * H});
+    eig.lstm_backward_pointwise(B, H, g1.data(), c_prev.data(), c1.data(), dy.data(), dh.data(),
+                                dc1.data(), dg1.data());
+    ref.lstm_backward_pointwise(B, H, g1.data(), c_prev.data(), c1.data(), dy.data(), dh.data(),
+                                dc2.data(), dg2.data());
+    CHECK(max_abs_diff(dg1.data(), dg2.data(), dg1.numel()) == 0.0);
+    CHECK(max_abs_diff(dc1.data(), dc2.data(), dc1.numel()) == 0.0);
+
+    auto z = random_tensor<TestType>({B, 23}, 10, -5, 5);
+    std::vector<int32_t> t(B);
+    for (int i = 0; i < B; ++i) t[size_t(i)] = (i * 7) % 23;
+    Tensor<TestType> d1({B, 23}), d2({B, 23});
+    double l1 = eig.softmax_cross_entropy(B, 23, z.data(), t.data(), TestType(0.1), d1.data());
+    double l2 = ref.softmax_cross_entropy(B, 23, z.data(), t.data(), TestType(0.1), d2.data());
+    CHECK(l1 == Approx(l2).epsilon(1e-12));
+    CHECK(max_abs_diff(d1.data(), d2.data(), d1.numel()) == 0.0);
+    CHECK(eig.count_top_k(B, 23, z.data(), t.data(), 3) == ref.count_top_k(B, 23, z.data(), t.data(), 3));
+
+    Tensor<TestType> s1({40}), s2({40});
+    auto X = random_tensor<TestType>({1000, 40}, 11);
+    eig.accumulate_column_sum(X.data(), 1000, 40, s1.data());
+    ref.accumulate_column_sum(X.data(), 1000, 40, s2.data());
+    CHECK(max_abs_diff(s1.data(), s2.data(), 40) == 0.0);  // same order: bit-identical
+    CHECK(eig.sum_of_squares(X.data(), X.numel()) == Approx(ref.sum_of_squares(X.data(), X.numel())));
+
+    Tensor<TestType> p1 = X, p2 = X, m1({X.numel()}), m2({X.numel()}), v1({X.numel()}), v2({X.numel()});
+    auto k = kernels::adam_constants<TestType>(1e-3, 0.9, 0.999, 1e-7, 3, 0.5);
+    auto G = random_tensor<TestType>(X.shape(), 12);
+    eig.adam_update(p1.data(), G.data(), m1.data(), v1.data(), X.numel(), k);
+    ref.adam_update(p2.data(), G.data(), m2.data(), v2.data(), X.numel(), k);
+    CHECK(max_abs_diff(p1.data(), p2.data(), X.numel()) == 0.0);
+}
+
+TEST_CASE("The LSTM's single-step API equals the sequence API sliced at t", "[lstm]") {
+    auto be = std::make_shared<EigenBackend<double>>();
+    Lstm<double> lstm(7, true);
+    lstm.attach(be.get(), 0);
+    lstm.build({6, 3});
+    Tensor<double> params({lstm.parameter_count()}), grads({lstm.parameter_count()});
+    lstm.bind(params.data(), grads.data());
+    lstm.initialize(params.data(), 1);
+    auto cache = lstm.make_cache();
+    const int B = 4;
+    auto x = random_tensor<double>({6, B, 3}, 13);
+    const Tensor<double>& y = lstm.forward(x, *cache, {Mode::infer, 0, 0});
+    Tensor<double> h({B, 7}), c({B, 7}), gates({B, 28});
+    for (int t = 0; t < 6; ++t) {
+        lstm.step(x.data() + t * B * 3, B, h.data(), c.data(), gates.data());
+        CHECK(max_abs_diff(h.data(), y.data() + t * B * 7, B * 7) < 1e-15);
+    }
+    auto& k = static_cast<LstmCache<double>&>(*cache);
+    CHECK(max_abs_diff(c.data(), k.final_c().data(), B * 7) < 1e-15);
+}
+
+TEST_CASE("A stateful LSTM carries its final state into the next forward", "[lstm]") {
+    auto be = std::make_shared<EigenBackend<double>>();
+    Lstm<double>::Options o;
+    o.units = 5;
+    o.stateful = true;
+    Lstm<double> stateful(o), whole(5, true);
+    for (Lstm<double>* l : {&stateful, &whole}) {
+        l->attach(be.get(), 0);
+    }
+    stateful.build({3, 2});
+    whole.build({6, 2});
+    Tensor<double> params({stateful.parameter_count()}), grads({stateful.parameter_count()});
+    stateful.bind(params.data(), grads.data());
+    whole.bind(params.data(), grads.data());
+    stateful.initialize(params.data(), 2);
+    auto x = random_tensor<double>({6, 2, 2}, 14);
+    auto kw = whole.make_cache(), ks = stateful.make_cache();
+    Tensor<double> yw = whole.forward(x, *kw, {});
+    Tensor<double> first = stateful.forward(x.slice(0, 3), *ks, {});
+    Tensor<double> second = stateful.forward(x.slice(3, 6), *ks, {});
+    CHECK(max_abs_diff(first.data(), yw.data(), 3 * 2 * 5) < 1e-15);
+    CHECK(max_abs_diff(second.data(), yw.data() + 3 * 2 * 5, 3 * 2 * 5) < 1e-15);
+    stateful.reset_state();
+    Tensor<double> again = stateful.forward(x.slice(3, 6), *ks, {});
+    CHECK(max_abs_diff(again.data(), yw.data() + 3 * 2 * 5, 3 * 2 * 5) > 1e-3);
+}
+
+TEST_CASE("Keras initialisation: glorot bounds, orthogonal recurrence, forget bias 1", "[init]") {
+    auto be = std::make_shared<ReferenceBackend<double>>();
+    Lstm<double> lstm(16, true);
+    lstm.attach(be.get(), 0);
+    lstm.build({5, 8});
+    Tensor<double> p({lstm.parameter_count()});
+    lstm.initialize(p.data(), 3);
+    const int H = 16, I = 8;
+    double a = std::sqrt(6.0 / (I + 4 * H));
+    for (int i = 0; i < 4 * H * I; ++i) REQUIRE(std::fabs(p[i]) <= a);
+    // W_hh [4H, H] has orthonormal columns: W^T W = I.
+    const double* W = p.data() + 4 * H * I;
+    for (int i = 0; i < H; ++i)
+        for (int j = 0; j < H; ++j) {
+            double d = 0;
+            for (int r = 0; r < 4 * H; ++r) d += W[r * H + i] * W[r * H + j];
+            REQUIRE(d == Approx(i == j ? 1.0 : 0.0).margin(1e-12));
+        }
+    const double* b = W + 4 * H * H;
+    for (int k = 0; k < 4 * H; ++k) CHECK(b[k] == ((k >= H && k < 2 * H) ? 1.0 : 0.0));
+}
+
+TEST_CASE("Tensors check their shapes and share memory only when asked", "[tensor]") {
+    Tensor<float> t({2, 3, 4});
+    CHECK(t.numel() == 24);
+    CHECK(t.shape().str() == "[2, 3, 4]");
+    CHECK_THROWS_WITH(t.reshaped({5, 5}), Catch::Contains("cannot reshape [2, 3, 4] to [5, 5]"));
+    CHECK_THROWS_WITH(t.expect_shape({2, 3}, "x"), Catch::Contains("x must have shape [2, 3]"));
+    CHECK_THROWS(t.at(24));
+    Tensor<float> copy = t;
+    copy[0] = 1;
+    CHECK(t[0] == 0);
+    Tensor<float> shared = t.share();
+    shared[0] = 2;
+    CHECK(t[0] == 2);
+    Tensor<float> row = t(1);
+    CHECK(row.shape() == Shape{3, 4});
+    row[0] = 5;
+    CHECK(t[12] == 5);
+    CHECK(t.device() == Device::host);
+    CHECK_THROWS(Shape{1, 2, 3, 4, 5});
+}

@@ -1,0 +1,263 @@
+// Tests for pitch_names.hpp, tokenize.hpp and rich_tokens.hpp: spellings,
+// normal orders (golden values from music21 10.5), quantization, rests, ties,
+// decoding, the rich round trip, and agreement with music21's own tokens on
+// files of the Final Fantasy dataset when it is present.
+#include <catch2/catch.hpp>
+
+#include <cadenza/music/analysis.hpp>
+#include <cadenza/music/pitch_names.hpp>
+#include <cadenza/music/rich_tokens.hpp>
+#include <cadenza/music/tokenize.hpp>
+
+#if __has_include(<cadenza/music/midi_reader.hpp>)
+#include <cadenza/music/midi_reader.hpp>
+#define CADENZA_HAVE_MIDI_READER 1
+#endif
+
+#include <fstream>
+#include <iostream>
+#include <sys/stat.h>
+
+using cadenza::midi::MidiFile;
+using cadenza::midi::Note;
+namespace music = cadenza::music;
+
+namespace {
+
+Note make_note(int pitch, int64_t start, int64_t end, int track = 1, int channel = 0) {
+    Note n;
+    n.track = track;
+    n.channel = channel;
+    n.pitch = pitch;
+    n.start_tick = start;
+    n.end_tick = end;
+    return n;
+}
+
+MidiFile make_file(std::vector<Note> notes, int tpq = 480) {
+    MidiFile f;
+    f.division.ticks_per_quarter = tpq;
+    f.notes = std::move(notes);
+    f.track_count = 2;
+    return f;
+}
+
+std::vector<std::string> tokens_of(const MidiFile& f, bool rests = false) {
+    music::ScoreOptions o;
+    o.include_rests = rests;
+    return music::paper_tokens(f, o);
+}
+
+}  // namespace
+
+TEST_CASE("pitch spelling follows music21's defaults", "[tokenize]") {
+    CHECK(music::pitch_name(60) == "C4");
+    CHECK(music::pitch_name(61) == "C#4");
+    CHECK(music::pitch_name(63) == "E-4");
+    CHECK(music::pitch_name(70) == "B-4");
+    CHECK(music::pitch_name(73) == "C#5");
+    CHECK(music::pitch_name(21) == "A0");
+    CHECK(music::pitch_name(0) == "C-1");
+    CHECK(music::pitch_name(127) == "G9");
+    for (int k = 12; k < 128; ++k) CHECK(music::parse_pitch_name(music::pitch_name(k)) == k);
+    CHECK(music::parse_pitch_name("Eb4") == 63);
+    CHECK(music::parse_pitch_name("e-4") == 63);
+    CHECK(music::parse_pitch_name("B#3") == 60);
+    CHECK(music::parse_pitch_name("C") == 60);
+    CHECK_THROWS_AS(music::parse_pitch_name("H4"), std::invalid_argument);
+    CHECK_THROWS_AS(music::parse_pitch_name("C4x"), std::invalid_argument);
+    CHECK_THROWS_AS(music::parse_pitch_name("G10"), std::invalid_argument);
+}
+
+TEST_CASE("chord normal order matches music21", "[tokenize]") {
+    using V = std::vector<int>;
+    CHECK(music::normal_order(V{60, 64, 67}) == V{0, 4, 7});
+    CHECK(music::normal_order(V{64, 67, 72}) == V{0, 4, 7});        // first inversion
+    CHECK(music::normal_order(V{44, 45, 50, 55}) == V{7, 8, 9, 2});  // G#2 A2 D3 G3: wraps around
+    CHECK(music::normal_order(V{83, 67, 74, 75, 86}) == V{11, 2, 3, 7});
+    CHECK(music::normal_order(V{53, 57, 61}) == V{1, 5, 9});          // E#3 A3 C#4
+    CHECK(music::normal_order(V{70, 74, 77}) == V{10, 2, 5});
+    CHECK(music::normal_order(V{60, 61, 65, 66, 68}) == V{5, 6, 8, 0, 1});  // Forte, not Rahn
+    CHECK(music::chord_token({59, 62, 66}) == "11.2.6");
+    CHECK(music::chord_token({64, 69}) == "4.9");
+    CHECK(music::chord_token({50, 62}) == "2");             // octaves of one class
+    CHECK(music::chord_token({60, 64, 68}) == "0.4.8");     // symmetric: lowest start
+    CHECK(music::chord_token({60, 63, 66, 69}) == "0.3.6.9");
+    CHECK(music::chord_token({60, 60, 64}) == "0.4");       // repeated pitch
+    CHECK(music::normal_order(V{}).empty());
+}
+
+TEST_CASE("quantization follows music21's (4, 3) grid", "[tokenize]") {
+    const std::vector<int> d = {4, 3};
+    using music::detail::best_match;
+    CHECK(best_match(0.125, d, true) == 0.0);     // tie goes low
+    CHECK(best_match(0.125, d, false) == 0.25);   // a sounding note never snaps to 0
+    CHECK(best_match(0.3, d, true) == Approx(1.0 / 3));
+    CHECK(best_match(0.4, d, false) == Approx(1.0 / 3));      // nearest alone
+    CHECK(best_match(0.4, d, false, 0.5) == 0.5);             // reaches the next onset
+    CHECK(best_match(0.7, d, true) == 0.75);
+    CHECK(music::quarter_length_string(48) == "1.0");
+    CHECK(music::quarter_length_string(12) == "0.25");
+    CHECK(music::quarter_length_string(16) == "1/3");
+    CHECK(music::quarter_length_string(52) == "13/12");
+    CHECK(music::quarter_length_string(132) == "2.75");
+}
+
+TEST_CASE("notes, chords and drums become the paper's tokens", "[tokenize]") {
+    MidiFile f = make_file({make_note(60, 0, 480), make_note(63, 480, 960),
+                            make_note(64, 960, 1440), make_note(67, 965, 1440), make_note(72, 960, 1435),
+                            make_note(36, 960, 1000, 1, 9)});
+    // the drum note sits on channel 9 of another track
+    f.notes.back().track = 2;
+    CHECK(tokens_of(f) == std::vector<std::string>{"C4", "E-4", "0.4.7"});
+    // a slightly late onset still lands on the beat
+    MidiFile late = make_file({make_note(62, 10, 470)});
+    REQUIRE(music::score_elements(late).size() == 1);
+    CHECK(music::score_elements(late)[0].offset == 0);
+    CHECK(music::score_elements(late)[0].duration == music::kUnitsPerQuarter);
+}
+
+TEST_CASE("notes starting together but ending apart stay separate", "[tokenize]") {
+    MidiFile f = make_file({make_note(60, 0, 1920), make_note(64, 0, 480), make_note(67, 480, 960)});
+    CHECK(tokens_of(f) == std::vector<std::string>{"C4", "E4", "G4"});
+    // with rests each voice fills its own bar: C4 whole; E4 G4 then a half rest
+    CHECK(tokens_of(f, true) == std::vector<std::string>{"C4", "E4", "G4", "rest_2.0"});
+}
+
+TEST_CASE("rests fill silences per bar and notes split at barlines", "[tokenize]") {
+    MidiFile f = make_file({make_note(60, 0, 480), make_note(62, 960, 1440)});
+    CHECK(tokens_of(f, true) == std::vector<std::string>{"C4", "rest_1.0", "D4", "rest_1.0"});
+    MidiFile tied = make_file({make_note(60, 1440, 2400)});  // beat 4 over the barline
+    CHECK(tokens_of(tied) == std::vector<std::string>{"C4", "C4"});
+    CHECK(tokens_of(tied, true) == std::vector<std::string>{"rest_3.0", "C4", "C4", "rest_3.0"});
+    MidiFile triplet = make_file({make_note(60, 160, 480)});  // starts a triplet eighth late
+    CHECK(tokens_of(triplet, true) == std::vector<std::string>{"rest_1/3", "C4", "rest_3.0"});
+    // a 3/4 time signature in the conductor track moves the barline
+    MidiFile waltz = make_file({make_note(60, 960, 1920)});
+    cadenza::midi::TimeSignature ts;
+    ts.track = 0;
+    ts.numerator = 3;
+    waltz.time_signatures.push_back(ts);
+    CHECK(tokens_of(waltz, true) == std::vector<std::string>{"rest_2.0", "C4", "C4", "rest_2.0"});
+}
+
+TEST_CASE("zero-length notes are grace notes and come first", "[tokenize]") {
+    MidiFile f = make_file({make_note(60, 0, 480), make_note(62, 0, 0, 2)});
+    const auto elements = music::score_elements(f);
+    REQUIRE(elements.size() == 2);
+    CHECK(elements[0].grace());
+    CHECK(music::paper_token(elements[0]) == "D4");
+    CHECK(music::paper_token(elements[1]) == "C4");
+}
+
+TEST_CASE("piano merge joins simultaneous notes of all tracks", "[tokenize]") {
+    MidiFile f = make_file({make_note(48, 0, 1920, 1), make_note(64, 0, 480, 2), make_note(67, 5, 480, 2),
+                            make_note(65, 480, 960, 2), make_note(36, 480, 500, 3, 9)});
+    CHECK(music::piano_merge_tokens(f) == std::vector<std::string>{"0.4.7", "F4"});
+    CHECK(tokens_of(f) == std::vector<std::string>{"C3", "4.7", "F4"});
+}
+
+TEST_CASE("decoding places elements every half quarter", "[tokenize]") {
+    const auto notes = music::decode_paper_tokens({"C4", "0.4.7", "rest_1.0", "E-4"}, 480);
+    REQUIRE(notes.size() == 5);
+    CHECK(notes[0].pitch == 60);
+    CHECK(notes[0].start_tick == 0);
+    CHECK(notes[0].end_tick == 480);  // music21's default quarter note
+    CHECK(notes[1].pitch == 60);
+    CHECK(notes[2].pitch == 64);
+    CHECK(notes[3].pitch == 67);      // chord classes in octave 4
+    CHECK(notes[3].start_tick == 240);
+    CHECK(notes[4].pitch == 63);
+    CHECK(notes[4].start_tick == 720);  // the rest took its step
+    CHECK_THROWS_WITH(music::decode_paper_tokens({"C4", "X9"}, 480), Catch::Contains("X9"));
+    CHECK_THROWS_AS(music::decode_paper_tokens({"0.13"}, 480), std::invalid_argument);
+}
+
+TEST_CASE("rich tokens keep octaves and rhythm", "[tokenize]") {
+    std::vector<Note> line = {make_note(60, 0, 240), make_note(64, 0, 240), make_note(67, 0, 240),
+                              make_note(62, 240, 480), make_note(70, 960, 1120), make_note(72, 1120, 1280),
+                              make_note(74, 1280, 1440), make_note(36, 0, 100, 1, 9)};
+    const auto tokens = music::encode_rich(line, 480);
+    CHECK(tokens == std::vector<std::string>{"C4.E4.G4:1/2", "D4:1/2", "R:1", "B-4:1/3", "C5:1/3", "D5:1/3"});
+    auto back = music::decode_rich(tokens, 480);
+    auto expected = music::quantize_notes(line, 480);
+    auto key = [](const Note& n) { return std::make_tuple(n.start_tick, n.pitch, n.end_tick); };
+    std::vector<std::tuple<int64_t, int, int64_t>> a, b;
+    for (const auto& n : back) a.push_back(key(n));
+    for (const auto& n : expected) b.push_back(key(n));
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    CHECK(a == b);
+    // a sloppy performance comes back on the grid
+    std::vector<Note> sloppy = {make_note(60, 7, 470), make_note(62, 485, 950)};
+    CHECK(music::encode_rich(sloppy, 480) == std::vector<std::string>{"C4:1", "D4:1"});
+    CHECK_THROWS_WITH(music::decode_rich({"C4:0"}, 480), Catch::Contains("C4:0"));
+    CHECK_THROWS_WITH(music::decode_rich({"Q4:1"}, 480), Catch::Contains("Q4:1"));
+    CHECK_THROWS_AS(music::decode_rich({"C4"}, 480), std::invalid_argument);
+}
+
+TEST_CASE("analysis: piano roll, histogram, frequencies", "[tokenize]") {
+    std::vector<Note> notes = {make_note(60, 0, 480), make_note(64, 240, 480), make_note(60, 480, 480)};
+    const auto roll = music::piano_roll(notes, 480);
+    CHECK(roll.steps == 17);
+    CHECK(roll.at(60, 0));
+    CHECK(roll.at(60, 15));
+    CHECK(roll.at(60, 16));   // the zero-length note still shows
+    CHECK_FALSE(roll.at(64, 7));
+    CHECK(roll.at(64, 8));
+    const auto hist = music::pitch_histogram(notes);
+    CHECK(hist[60] == 2);
+    CHECK(hist[64] == 1);
+    CHECK(music::unique_pitch_count(notes) == 2);
+    const auto top = music::token_frequencies({"C4", "E4", "C4", "0.4.7", "E4", "C4"}, 2);
+    REQUIRE(top.size() == 2);
+    CHECK(top[0] == std::make_pair(std::string("C4"), int64_t(3)));
+    CHECK(top[1] == std::make_pair(std::string("E4"), int64_t(2)));
+}
+
+#ifdef CADENZA_HAVE_MIDI_READER
+#ifndef CADENZA_SOURCE_DIR
+#define CADENZA_SOURCE_DIR "."
+#endif
+TEST_CASE("tokens agree with music21 on the dataset", "[tokenize][dataset]") {
+    const std::string root = CADENZA_SOURCE_DIR;
+    const std::string dataset = root + "/../shared/datasets/final-fantasy-piano";
+    const std::string fixtures = root + "/tests/music/fixtures/music21";
+    struct stat info{};
+    if (stat(dataset.c_str(), &info) != 0) {
+        WARN("dataset not found at " << dataset << ": agreement not measured");
+        SUCCEED();
+        return;
+    }
+    // Files whose tracks music21 files under one instrument: we expect every token.
+    const std::vector<std::string> exact = {"0fithos", "DOS", "electric_de_chocobo", "z_aeristhemepiano",
+                                            "Finalfantasy6fanfarecomplete", "BlueStone_LastDungeon"};
+    // Files where music21's partitionByInstrument keeps only some tracks
+    // (docs/music-encoding.md): measured and reported, not required.
+    const std::vector<std::string> partial = {"EyesOnMePiano", "Fyw_piano", "relmstheme-piano",
+                                              "roseofmay-piano", "Finalfantasy5gilgameshp", "Eternal_Harvest"};
+    size_t matched = 0, total = 0;
+    auto compare = [&](const std::string& name, bool must_match) {
+        std::ifstream in(fixtures + "/" + name + ".txt");
+        REQUIRE(in.good());
+        std::vector<std::string> reference;
+        for (std::string line; std::getline(in, line);) reference.push_back(line);
+        music::ScoreOptions options;
+        options.include_rests = true;
+        const auto ours = music::paper_tokens(cadenza::midi::read_midi(dataset + "/" + name + ".mid"), options);
+        size_t same = 0;
+        for (size_t i = 0; i < std::min(ours.size(), reference.size()); ++i) same += ours[i] == reference[i];
+        std::cout << "music21 agreement " << name << ": " << same << "/" << reference.size()
+                  << " (ours " << ours.size() << ")\n";
+        matched += same;
+        total += reference.size();
+        if (must_match) {
+            CHECK(ours == reference);
+        }
+    };
+    for (const auto& name : exact) compare(name, true);
+    for (const auto& name : partial) compare(name, false);
+    std::cout << "music21 agreement total: " << matched << "/" << total << "\n";
+    CHECK(matched * 2 > total);
+}
+#endif
