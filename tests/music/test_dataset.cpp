@@ -15,7 +15,7 @@ std::vector<std::vector<int>> songs_of_lengths(std::vector<int> lengths) {
     std::vector<std::vector<int>> songs;
     int next = 0;
     for (int n : lengths) {
-        std::vector<int> s(size_t(n));
+        std::vector<int> s(static_cast<size_t>(n));
         std::iota(s.begin(), s.end(), next);
         next += 1000;
         songs.push_back(s);

@@ -95,7 +95,8 @@ TEST_CASE("quantization follows music21's (4, 3) grid", "[tokenize]") {
     CHECK(best_match(0.3, d, true) == Approx(1.0 / 3));
     CHECK(best_match(0.4, d, false) == Approx(1.0 / 3));      // nearest alone
     CHECK(best_match(0.4, d, false, 0.5) == 0.5);             // reaches the next onset
-    CHECK(best_match(0.7, d, true) == 0.75);
+    CHECK(best_match(0.72, d, true) == 0.75);
+    CHECK(best_match(0.7, d, true) == Approx(2.0 / 3));
     CHECK(music::quarter_length_string(48) == "1.0");
     CHECK(music::quarter_length_string(12) == "0.25");
     CHECK(music::quarter_length_string(16) == "1/3");

@@ -613,17 +613,38 @@ private:
             return;
         }
         // Pack the key into 64 bits (37 tick, 16 track, 4 channel, 7 pitch
-        // bits) and sort (key, position) pairs: much cheaper than moving notes.
-        std::vector<std::pair<uint64_t, uint32_t>> order(notes_.size());
+        // bits) and order (key, position) pairs rather than moving notes.
+        // Each track's notes are already in start order: only notes sharing
+        // a start tick (chords) need sorting, then the tracks are merged.
+        using Keyed = std::pair<uint64_t, uint32_t>;
+        std::vector<Keyed> order(notes_.size()), merged(notes_.size());
+        std::vector<size_t> runs{0};  // start of each track's run in `order`
         for (size_t i = 0; i < notes_.size(); ++i) {
             const Note& note = notes_[i];
             order[i] = {(uint64_t(note.start_tick) << 27) | (uint64_t(note.track) << 11) |
                             (uint64_t(note.channel) << 7) | uint64_t(note.pitch),
                         uint32_t(i)};
+            if (i > 0 && note.track != notes_[i - 1].track) runs.push_back(i);
+            // Insertion sort within the current run: a note only moves back
+            // past notes of its own start tick, so this is cheap.
+            for (size_t j = i; j > runs.back() && order[j] < order[j - 1]; --j) std::swap(order[j], order[j - 1]);
         }
-        std::sort(order.begin(), order.end());
-        out_.notes.resize(notes_.size());
-        for (size_t i = 0; i < order.size(); ++i) out_.notes[i] = notes_[order[i].second];
+        runs.push_back(notes_.size());
+        while (runs.size() > 2) {  // merge neighbouring runs pairwise
+            std::vector<size_t> next{0};
+            for (size_t r = 0; r + 1 < runs.size(); r += 2) {
+                const size_t begin = runs[r], middle = runs[r + 1];
+                const size_t end = r + 2 < runs.size() ? runs[r + 2] : middle;
+                std::merge(order.begin() + std::ptrdiff_t(begin), order.begin() + std::ptrdiff_t(middle),
+                           order.begin() + std::ptrdiff_t(middle), order.begin() + std::ptrdiff_t(end),
+                           merged.begin() + std::ptrdiff_t(begin));
+                next.push_back(end);
+            }
+            order.swap(merged);
+            runs.swap(next);
+        }
+        out_.notes.reserve(notes_.size());
+        for (const Keyed& keyed : order) out_.notes.push_back(notes_[keyed.second]);
     }
 
     void time_notes(const TempoClock& clock, size_t begin, size_t end) {

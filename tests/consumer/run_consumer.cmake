@@ -1,0 +1,28 @@
+# Builds and runs tests/consumer against an installed Cadenza (MODE=install)
+# or a source checkout (MODE=subdirectory). Called by ctest.
+set(work "${BINARY_DIR}/consumer-${MODE}")
+file(REMOVE_RECURSE "${work}")
+if(MODE STREQUAL "install")
+  execute_process(COMMAND ${CMAKE_COMMAND} --install "${BINARY_DIR}" --prefix "${work}/prefix"
+                  RESULT_VARIABLE rc OUTPUT_QUIET)
+  if(rc)
+    message(FATAL_ERROR "cmake --install failed")
+  endif()
+  set(configure_args -DCMAKE_PREFIX_PATH=${work}/prefix)
+else()
+  set(configure_args -DCADENZA_SOURCE_DIR=${SOURCE_DIR})
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${work}/build"
+                        -DCMAKE_BUILD_TYPE=Release ${configure_args}
+                RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "configuring the consumer (${MODE}) failed")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build "${work}/build" RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "building the consumer (${MODE}) failed")
+endif()
+execute_process(COMMAND "${work}/build/consumer" RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "the consumer (${MODE}) ran but failed")
+endif()

@@ -1,0 +1,11 @@
+# Compile README's quickstart exactly as written and run it as a test.
+file(READ ${PROJECT_SOURCE_DIR}/README.md readme)
+string(REGEX MATCH "<!-- quickstart:begin -->[^`]*```cpp\n(.*)```[^`]*<!-- quickstart:end -->" found "${readme}")
+if(NOT found)
+  message(FATAL_ERROR "README.md has no quickstart block between <!-- quickstart:begin --> and <!-- quickstart:end -->")
+endif()
+file(CONFIGURE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/readme_quickstart.cpp CONTENT "${CMAKE_MATCH_1}" @ONLY)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/README.md)
+add_executable(readme_quickstart ${CMAKE_CURRENT_BINARY_DIR}/readme_quickstart.cpp)
+target_link_libraries(readme_quickstart PRIVATE cadenza::cadenza cadenza_project_flags)
+add_test(NAME readme_quickstart COMMAND readme_quickstart)
