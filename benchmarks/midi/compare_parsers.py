@@ -10,7 +10,7 @@ and cadenza's speed-up over the others.
 
 FOLDER defaults to ../shared/datasets/final-fantasy-piano relative to the
 repository root. --ours is the cadenza_midi_parse_bench binary; when not given
-it is looked for in build*/benchmarks/midi/ and otherwise compiled with c++.
+it is looked for in build*/benchmarks/midi/ and build*/bin/, otherwise compiled with c++.
 symusic comes from PyPI (python3 -m pip install symusic). mido comes from
 Debian's python3-mido, which imports only under /usr/bin/python3, so mido's
 part runs in a subprocess there.
@@ -74,7 +74,8 @@ def midi_files(folder):
 def find_or_build_ours(explicit):
     if explicit:
         return explicit
-    candidates = sorted(glob.glob(os.path.join(ROOT, "build*", "benchmarks", "midi", "cadenza_midi_parse_bench")))
+    candidates = sorted(glob.glob(os.path.join(ROOT, "build*", "benchmarks", "midi", "cadenza_midi_parse_bench")) +
+                        glob.glob(os.path.join(ROOT, "build*", "bin", "cadenza_midi_parse_bench")))
     if candidates:
         return candidates[0]
     compiler = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")

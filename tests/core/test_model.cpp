@@ -183,7 +183,7 @@ TEST_CASE("A NaN loss stops training before the weights change", "[model]") {
     x[0] = std::numeric_limits<float>::quiet_NaN();
     std::vector<int32_t> t = {1, 2};
     Tensor<float> before = m->parameters();
-    CHECK_THROWS_WITH(m->train_batch(x, t.data()), Catch::Contains("the loss became nan"));
+    CHECK_THROWS_WITH(m->train_batch(x, t.data()), Catch::Contains("the loss became NaN at step 1"));
     for (int64_t i = 0; i < before.numel(); ++i) REQUIRE(before[i] == m->parameters()[i]);
 }
 

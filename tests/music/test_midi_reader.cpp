@@ -301,11 +301,15 @@ TEST_CASE("format 1: a tempo change in a later track applies to earlier tracks",
 
 TEST_CASE("format 2: every track keeps its own tempo map", "[midi][reader]") {
     const Bytes bytes = cat({
-        header(2, 2, 100),
+        header(2, 3, 100),
         track({tempo(0, 1000000), ev(0, {0x90, 60, 100}), ev(100, {0x80, 60, 0}), end_of_track}),
         track({ev(0, {0x90, 62, 100}), ev(100, {0x80, 62, 0}), end_of_track}),
+        track({tempo(0, 2000000), ev(50, {0x90, 64, 100}), end_of_track}),  // unterminated, own tempo
     });
     const MidiFile file = parse(bytes);
+    REQUIRE(file.unterminated.size() == 1);
+    CHECK(file.unterminated[0].track == 2);
+    CHECK(file.unterminated[0].start_s == 1.0);  // 50 ticks at 2 s per 100 ticks
     CHECK(file.format == 2);
     REQUIRE(file.notes.size() == 2);
     CHECK(file.notes[0].track == 0);

@@ -181,6 +181,20 @@ TEST_CASE("random notes round trip through both formats", "[midi][writer]") {
     }
 }
 
+TEST_CASE("a same-key note nested inside another keeps its ticks, paired FIFO", "[midi][writer]") {
+    // B starts after A and ends before it on the same key: FIFO pairing on
+    // reading cannot tell them apart, as documented; the ticks survive.
+    const std::vector<Note> notes = {make_note(0, 0, 0, 60, 10, 0, 100), make_note(0, 0, 0, 60, 20, 20, 50)};
+    const std::vector<uint8_t> bytes = encode_midi(notes);
+    const MidiFile file = parse_midi(bytes.data(), bytes.size(), "nested.mid");
+    REQUIRE(file.notes.size() == 2);
+    CHECK(file.notes[0].start_tick == 0);
+    CHECK(file.notes[0].end_tick == 50);
+    CHECK(file.notes[1].start_tick == 20);
+    CHECK(file.notes[1].end_tick == 100);
+    CHECK(file.unterminated.empty());
+}
+
 TEST_CASE("program changes are written only where the program changes", "[midi][writer]") {
     const std::vector<Note> notes = {make_note(0, 2, 19, 60, 100, 0, 10), make_note(0, 2, 19, 61, 100, 10, 20),
                                      make_note(0, 2, 20, 62, 100, 20, 30)};

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "cadenza/core/philox.hpp"
@@ -37,6 +38,12 @@ public:
     virtual void fill(T* dst, int64_t n, T value) = 0;
     // Waits until all queued work is done (a no-op on the CPU).
     virtual void synchronize() {}
+
+    // Runs fn(b0, b1) over slices [b0, b1) that together cover the batch rows
+    // [0, B). Work on separate rows is independent (an LSTM's time loop is), so
+    // a CPU backend gives each thread its own slice for the whole loop, with no
+    // synchronisation per step; a GPU backend calls fn(0, B) once.
+    virtual void for_each_batch_slice(int B, const std::function<void(int, int)>& fn) { fn(0, B); }
 
     // ---- dense linear algebra -------------------------------------------------
     // C[M,N] = alpha * op(A)[M,K] . op(B)[K,N] + beta * C, row-major with leading

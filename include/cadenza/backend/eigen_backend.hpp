@@ -30,6 +30,22 @@ public:
     }
     int threads() const { return threads_; }
 
+    // Each thread runs its own rows through the whole time loop; the backend
+    // calls inside run single-threaded (OpenMP does not nest, and Eigen stays on
+    // one thread inside a parallel region).
+    void for_each_batch_slice(int B, const std::function<void(int, int)>& fn) override {
+        const int nt = std::min(threads_, B / min_rows_per_thread);
+        if (nt <= 1 || omp_in_parallel()) {
+            fn(0, B);
+            return;
+        }
+#pragma omp parallel num_threads(nt)
+        {
+            const int t = omp_get_thread_num(), n = omp_get_num_threads();
+            fn(B * t / n, B * (t + 1) / n);
+        }
+    }
+
     void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda, const T* B,
               int ldb, T beta, T* C, int ldc) override {
         using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -167,6 +183,8 @@ public:
     }
 
 private:
+    // Below this many rows per thread, splitting the batch costs more than it saves.
+    static constexpr int min_rows_per_thread = 16;
     int threads_ = 1;
 };
 

@@ -118,15 +118,19 @@ public:
         // G = X . W_ih^T for all steps at once: [T*B, I] x [I, 4H].
         be().gemm(Trans::no, Trans::yes, T_ * B, G, I_, T(1), x.data(), I_, W_ih_, I_, T(0),
                   k.gates.data(), G);
-        for (int t = 0; t < T_; ++t) {
-            T* g = k.gates.data() + int64_t(t) * B * G;
-            const T* h_prev = k.h.data() + int64_t(t) * B * H;
-            // G[t] += h[t-1] . W_hh^T: [B, H] x [H, 4H].
-            be().gemm(Trans::no, Trans::yes, B, G, H, T(1), h_prev, H, W_hh_, H, T(1), g, G);
-            be().lstm_forward_pointwise(B, H, g, b_, k.c.data() + int64_t(t) * B * H,
-                                        k.c.data() + int64_t(t + 1) * B * H,
-                                        k.h.data() + int64_t(t + 1) * B * H);
-        }
+        // Rows are independent: each slice [b0, b1) of the batch runs the loop alone.
+        be().for_each_batch_slice(B, [&](int b0, int b1) {
+            const int n = b1 - b0;
+            for (int t = 0; t < T_; ++t) {
+                const int64_t row = int64_t(t) * B + b0;  // first row of the slice at step t
+                T* g = k.gates.data() + row * G;
+                // G[t] += h[t-1] . W_hh^T: [n, H] x [H, 4H].
+                be().gemm(Trans::no, Trans::yes, n, G, H, T(1), k.h.data() + row * H, H, W_hh_, H,
+                          T(1), g, G);
+                be().lstm_forward_pointwise(n, H, g, b_, k.c.data() + row * H,
+                                            k.c.data() + (row + B) * H, k.h.data() + (row + B) * H);
+            }
+        });
         if (opt_.stateful) {
             this->ensure(carried_h_, {B, H});
             this->ensure(carried_c_, {B, H});
@@ -151,19 +155,23 @@ public:
         if (!k.dc_final.empty()) be().copy(k.dc_final.data(), k.dc.data(), int64_t(B) * H);
         else be().fill(k.dc.data(), int64_t(B) * H, T(0));
 
-        // The time loop holds only the recurrence.
-        for (int t = T_ - 1; t >= 0; --t) {
-            const T* dy_t = opt_.return_sequences ? dy.data() + int64_t(t) * B * H
-                                                  : (t == T_ - 1 ? dy.data() : nullptr);
-            T* dg = k.dgates.data() + int64_t(t) * B * G;
-            // dG[t] and dc[t-1] from dh[t] = dy[t] + dh_next and dc[t]  (eq. 7-12)
-            be().lstm_backward_pointwise(B, H, k.gates.data() + int64_t(t) * B * G,
-                                         k.c.data() + int64_t(t) * B * H,
-                                         k.c.data() + int64_t(t + 1) * B * H, dy_t, k.dh.data(),
-                                         k.dc.data(), dg);
-            // dh[t-1] = dG[t] . W_hh: [B, 4H] x [4H, H]  (eq. 13)
-            be().gemm(Trans::no, Trans::no, B, H, G, T(1), dg, G, W_hh_, H, T(0), k.dh.data(), H);
-        }
+        // The time loop holds only the recurrence; each batch slice runs it alone.
+        be().for_each_batch_slice(B, [&](int b0, int b1) {
+            const int n = b1 - b0;
+            T* dh = k.dh.data() + int64_t(b0) * H;
+            T* dc = k.dc.data() + int64_t(b0) * H;
+            for (int t = T_ - 1; t >= 0; --t) {
+                const int64_t row = int64_t(t) * B + b0;
+                const T* dy_t = opt_.return_sequences ? dy.data() + row * H
+                                : (t == T_ - 1 ? dy.data() + int64_t(b0) * H : nullptr);
+                T* dg = k.dgates.data() + row * G;
+                // dG[t] and dc[t-1] from dh[t] = dy[t] + dh_next and dc[t]  (eq. 7-12)
+                be().lstm_backward_pointwise(n, H, k.gates.data() + row * G, k.c.data() + row * H,
+                                             k.c.data() + (row + B) * H, dy_t, dh, dc, dg);
+                // dh[t-1] = dG[t] . W_hh: [n, 4H] x [4H, H]  (eq. 13)
+                be().gemm(Trans::no, Trans::no, n, H, G, T(1), dg, G, W_hh_, H, T(0), dh, H);
+            }
+        });
         k.dh0 = k.dh.share();  // valid until the next backward
         k.dc0 = k.dc.share();
 

@@ -153,7 +153,8 @@ public:
     LossResult train_batch(const Tensor<T>& x, const int32_t* targets) {
         const Tensor<T>& logits = forward(x, Mode::train);
         LossResult r = loss_.evaluate(*be_, logits, targets, &dlogits_);
-        CADENZA_CHECK(std::isfinite(r.loss_sum), "the loss became ", r.loss_sum, " at step ",
+        CADENZA_CHECK(std::isfinite(r.loss_sum), "the loss became ",
+                      std::isnan(r.loss_sum) ? "NaN" : "infinite", " at step ",
                       optimizer_->steps() + 1, "; stopping before the weights are changed");
         zero_gradients();
         backward(dlogits_);

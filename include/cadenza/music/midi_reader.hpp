@@ -114,8 +114,8 @@ inline const char* channel_message_name(unsigned kind) {
 // double.
 class TempoClock {
 public:
-    // `changes` must be sorted by tick; later entries at the same tick win.
-    TempoClock(const Division& division, const std::vector<TempoChange>& changes, int only_track = -1)
+    // [first, last) must be sorted by tick; later entries at the same tick win.
+    TempoClock(const Division& division, const TempoChange* first, const TempoChange* last)
         : smpte_(division.smpte) {
         if (smpte_) {
             // 29 means 29.97 drop frame: the frame rate its timecode keeps to
@@ -129,8 +129,8 @@ public:
         ticks_per_quarter_ = uint64_t(division.ticks_per_quarter);
         denominator_ = double(division.ticks_per_quarter) * 1e6;
         segments_.push_back(Segment{0, 500000, 0, 0.0L, true, 0});
-        for (const TempoChange& change : changes) {
-            if (only_track >= 0 && change.track != only_track) continue;
+        for (; first != last; ++first) {
+            const TempoChange& change = *first;
             Segment& last = segments_.back();
             if (change.tick == last.tick) {
                 last.microseconds_per_quarter = change.microseconds_per_quarter;
@@ -360,6 +360,14 @@ private:
         fail(offset_of(start), std::string("the variable-length ") + what + " is longer than 4 bytes");
     }
 
+    struct Malformed {
+        size_t count = 0;
+        size_t first_offset = 0;
+    };
+    void note_malformed(Malformed& malformed, const uint8_t* event) const {
+        if (malformed.count++ == 0) malformed.first_offset = offset_of(event);
+    }
+
     [[noreturn]] void fail_data_byte(const uint8_t* p, const char* message, const uint8_t* event) const {
         fail(offset_of(p), std::string("expected a data byte (below 0x80) of the ") + message + " at byte " +
                                std::to_string(offset_of(event)) + " but found status byte " + hex_byte(*p));
@@ -380,6 +388,8 @@ private:
         size_t orphan_note_offs = 0;
         bool ended = false;
         bool named = false;
+        // Malformed tempo, time and key signature metas: counted, warned once per track.
+        Malformed malformed[3];
         out_.track_names.emplace_back();
         std::fill(std::begin(queue_head_), std::end(queue_head_), no_note);
         next_.clear();
@@ -471,9 +481,7 @@ private:
                             out_.tempo_map.push_back(TempoChange{
                                 track, tick, (uint32_t(body[0]) << 16) | (uint32_t(body[1]) << 8) | body[2]});
                         } else {
-                            warn("track " + std::to_string(track) + ": the tempo event at byte " +
-                                 std::to_string(offset_of(event)) + " has length " + std::to_string(length) +
-                                 " instead of 3 and was ignored");
+                            note_malformed(malformed[0], event);
                         }
                     } else if (type == 0x58) {
                         if (length >= 4 && body[1] <= 30) {
@@ -486,15 +494,13 @@ private:
                             signature.thirty_seconds_per_quarter = body[3];
                             out_.time_signatures.push_back(signature);
                         } else {
-                            warn("track " + std::to_string(track) + ": the time signature at byte " +
-                                 std::to_string(offset_of(event)) + " is malformed and was ignored");
+                            note_malformed(malformed[1], event);
                         }
                     } else if (type == 0x59) {
                         if (length >= 2 && int8_t(body[0]) >= -7 && int8_t(body[0]) <= 7 && body[1] <= 1) {
                             out_.key_signatures.push_back(KeySignature{track, tick, int8_t(body[0]), body[1] == 1});
                         } else {
-                            warn("track " + std::to_string(track) + ": the key signature at byte " +
-                                 std::to_string(offset_of(event)) + " is malformed and was ignored");
+                            note_malformed(malformed[2], event);
                         }
                     } else if (type == 0x03 && !named) {
                         named = true;
@@ -540,6 +546,12 @@ private:
         if (!ended)
             warn("track " + std::to_string(track) + " (chunk at byte " + std::to_string(chunk_offset) +
                  ") has no end-of-track event");
+        const char* const meta_names[3] = {"tempo event", "time signature", "key signature"};
+        for (int kind = 0; kind < 3; ++kind)
+            if (malformed[kind].count)
+                warn("track " + std::to_string(track) + ": " + std::to_string(malformed[kind].count) + " malformed " +
+                     meta_names[kind] + "(s), the first at byte " + std::to_string(malformed[kind].first_offset) +
+                     ", ignored");
         if (orphan_note_offs)
             warn("track " + std::to_string(track) + ": " + std::to_string(orphan_note_offs) +
                  " note-off(s) had no sounding note and were ignored");
@@ -566,27 +578,41 @@ private:
     }
 
     void finish() {
+        // Tempo changes are in file order here: by track, then by tick, which
+        // gives each format 2 track its own contiguous map.
+        std::vector<TempoChange> tempo_by_track;
+        if (out_.format == 2 && !out_.division.smpte) tempo_by_track = out_.tempo_map;
         auto by_tick = [](const auto& a, const auto& b) { return a.tick < b.tick; };
         std::stable_sort(out_.tempo_map.begin(), out_.tempo_map.end(), by_tick);
         std::stable_sort(out_.time_signatures.begin(), out_.time_signatures.end(), by_tick);
         std::stable_sort(out_.key_signatures.begin(), out_.key_signatures.end(), by_tick);
 
         // Seconds: one map for formats 0 and 1, one per track in format 2.
-        // Notes are still grouped by track here, in track order, each track
-        // in note-on order, so the tempo segment is found by a forward cursor.
+        // Notes (and unterminated notes) are still grouped by track here, in
+        // track order, each track in note-on order, so the tempo segment is
+        // found by a forward cursor.
         if (out_.format == 2 && !out_.division.smpte) {
-            size_t begin = 0;
-            while (begin < notes_.size()) {
-                const int track = notes_[begin].track;
-                size_t end = begin;
-                while (end < notes_.size() && notes_[end].track == track) ++end;
-                time_notes(TempoClock(out_.division, out_.tempo_map, track), begin, end);
-                begin = end;
+            const TempoChange* const changes = tempo_by_track.data();
+            const TempoChange* const changes_end = changes + tempo_by_track.size();
+            size_t note = 0, open = 0;
+            std::vector<UnterminatedNote>& unterminated = out_.unterminated;
+            for (const TempoChange* first = changes; note < notes_.size() || open < unterminated.size();) {
+                const int track = std::min(note < notes_.size() ? notes_[note].track : out_.track_count,
+                                           open < unterminated.size() ? unterminated[open].track : out_.track_count);
+                while (first != changes_end && first->track < track) ++first;
+                const TempoChange* last = first;
+                while (last != changes_end && last->track == track) ++last;
+                const TempoClock clock(out_.division, first, last);
+                const size_t begin = note;
+                while (note < notes_.size() && notes_[note].track == track) ++note;
+                time_notes(clock, begin, note);
+                for (; open < unterminated.size() && unterminated[open].track == track; ++open)
+                    unterminated[open].start_s = clock.seconds(unterminated[open].start_tick);
+                first = last;
             }
-            for (UnterminatedNote& note : out_.unterminated)
-                note.start_s = TempoClock(out_.division, out_.tempo_map, note.track).seconds(note.start_tick);
         } else {
-            const TempoClock clock(out_.division, out_.tempo_map);
+            const TempoChange* const changes = out_.tempo_map.data();
+            const TempoClock clock(out_.division, changes, changes + out_.tempo_map.size());
             time_notes(clock, 0, notes_.size());
             for (UnterminatedNote& note : out_.unterminated) note.start_s = clock.seconds(note.start_tick);
         }
@@ -625,11 +651,16 @@ private:
                             (uint64_t(note.channel) << 7) | uint64_t(note.pitch),
                         uint32_t(i)};
             if (i > 0 && note.track != notes_[i - 1].track) runs.push_back(i);
-            // Insertion sort within the current run: a note only moves back
-            // past notes of its own start tick, so this is cheap.
-            for (size_t j = i; j > runs.back() && order[j] < order[j - 1]; --j) std::swap(order[j], order[j - 1]);
         }
         runs.push_back(notes_.size());
+        // Within a track only notes sharing a start tick can be out of order.
+        for (size_t begin = 0; begin < order.size();) {
+            size_t end = begin + 1;
+            while (end < order.size() && (order[end].first >> 11) == (order[begin].first >> 11)) ++end;  // same tick and track
+            if (end - begin > 1 && !std::is_sorted(order.begin() + std::ptrdiff_t(begin), order.begin() + std::ptrdiff_t(end)))
+                std::sort(order.begin() + std::ptrdiff_t(begin), order.begin() + std::ptrdiff_t(end));
+            begin = end;
+        }
         while (runs.size() > 2) {  // merge neighbouring runs pairwise
             std::vector<size_t> next{0};
             for (size_t r = 0; r + 1 < runs.size(); r += 2) {

@@ -1,0 +1,112 @@
+// benchmarks/core/lstm_bench.cpp: Google Benchmark suite for the CPU path.
+//
+// LSTM forward and forward+backward at the shapes the issue names, single steps
+// at batch 1 (generation), and one whole training step of the paper's model.
+// Each reports GFLOP/s (counting 2 flops per multiply-add of the GEMMs).
+//
+//   build/bin/cadenza-bench --benchmark_filter=Lstm
+#include <benchmark/benchmark.h>
+
+#include "cadenza/cadenza.hpp"
+
+using namespace cadenza;
+
+namespace {
+
+Tensor<float> random_tensor(Shape s, uint64_t seed) {
+    Tensor<float> t(s);
+    RandomSequence r(seed, RandomStream::sample, 0, 0);
+    for (int64_t i = 0; i < t.numel(); ++i) t[i] = float(r.uniform(-1, 1));
+    return t;
+}
+
+// One LSTM layer with its buffers.
+struct LstmRig {
+    std::shared_ptr<EigenBackend<float>> be = std::make_shared<EigenBackend<float>>();
+    Lstm<float> lstm;
+    Tensor<float> params, grads, x, dy, dx;
+    std::unique_ptr<LayerCache<float>> cache;
+    LstmRig(int T, int B, int I, int H) : lstm(H, true) {
+        lstm.attach(be.get(), 0);
+        lstm.build({T, I});
+        params = Tensor<float>({lstm.parameter_count()});
+        grads = Tensor<float>({lstm.parameter_count()});
+        lstm.bind(params.data(), grads.data());
+        lstm.initialize(params.data(), 1);
+        x = random_tensor({T, B, I}, 2);
+        dy = random_tensor({T, B, H}, 3);
+        cache = lstm.make_cache();
+    }
+};
+
+double lstm_forward_flops(double T, double B, double I, double H) {
+    return 2 * T * B * 4 * H * (I + H);
+}
+
+void LstmForward(benchmark::State& state) {
+    const int T = int(state.range(0)), B = int(state.range(1)), I = int(state.range(2)),
+              H = int(state.range(3));
+    LstmRig rig(T, B, I, H);
+    for (auto _ : state) benchmark::DoNotOptimize(rig.lstm.forward(rig.x, *rig.cache, {}).data());
+    state.counters["GFLOP/s"] = benchmark::Counter(lstm_forward_flops(T, B, I, H) * 1e-9,
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void LstmForwardBackward(benchmark::State& state) {
+    const int T = int(state.range(0)), B = int(state.range(1)), I = int(state.range(2)),
+              H = int(state.range(3));
+    LstmRig rig(T, B, I, H);
+    for (auto _ : state) {
+        rig.lstm.forward(rig.x, *rig.cache, {Mode::train, 0, 0});
+        rig.lstm.backward(rig.dy, *rig.cache, &rig.dx);
+        benchmark::DoNotOptimize(rig.dx.data());
+    }
+    // The backward's GEMMs are twice the forward's (eq. 13-15, 17).
+    state.counters["GFLOP/s"] = benchmark::Counter(3 * lstm_forward_flops(T, B, I, H) * 1e-9,
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void LstmStepBatch1(benchmark::State& state) {
+    const int H = int(state.range(0)), I = H;
+    LstmRig rig(1, 1, I, H);
+    Tensor<float> h({1, H}), c({1, H}), gates({1, 4 * H});
+    for (auto _ : state) {
+        rig.lstm.step(rig.x.data(), 1, h.data(), c.data(), gates.data());
+        benchmark::DoNotOptimize(h.data());
+    }
+    state.counters["GFLOP/s"] = benchmark::Counter(lstm_forward_flops(1, 1, I, H) * 1e-9,
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The paper's model (Fig. 7) at batch 128, vocabulary 373: forward, backward, Adam.
+void PaperTrainStep(benchmark::State& state) {
+    const int B = int(state.range(0)), V = 373, T = 100;
+    Sequential<float> m;
+    m.add<Lstm<float>>(128, true);
+    m.add<Dropout<float>>(0.3);
+    m.add<Lstm<float>>(128, true);
+    m.add<Flatten<float>>();
+    m.add<Dense<float>>(256);
+    m.add<Dropout<float>>(0.3);
+    m.add<Dense<float>>(V);
+    m.build({T, 1}, 1);
+    Tensor<float> x = random_tensor({T, B, 1}, 4);
+    std::vector<int32_t> y(static_cast<size_t>(B), 0);
+    for (int b = 0; b < B; ++b) y[size_t(b)] = (b * 7) % V;
+    for (auto _ : state) benchmark::DoNotOptimize(m.train_batch(x, y.data()).loss_sum);
+    double flops = 3 * (lstm_forward_flops(T, B, 1, 128) + lstm_forward_flops(T, B, 128, 128) +
+                        2.0 * B * 12800 * 256 + 2.0 * B * 256 * V);
+    state.counters["GFLOP/s"] =
+        benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+}  // namespace
+
+BENCHMARK(LstmForward)->Args({100, 128, 128, 128})->Args({100, 128, 256, 256})->Args({100, 64, 512, 512})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(LstmForwardBackward)->Args({100, 128, 128, 128})->Args({100, 128, 256, 256})
+    ->Args({100, 64, 512, 512})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(LstmStepBatch1)->Arg(128)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(PaperTrainStep)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK_MAIN();
