@@ -98,6 +98,27 @@ TEMPLATE_TEST_CASE("Eigen's GEMM equals the reference GEMM in every transpose ca
             }
 }
 
+TEMPLATE_TEST_CASE("Large products (the BLAS path, when built with one) equal the reference",
+                   "[backend]", float, double) {
+    EigenBackend<TestType> eig;
+    ReferenceBackend<TestType> ref;
+    const int M = 260, N = 270, K = 250;  // M*N*K above the BLAS threshold
+    for (Trans ta : {Trans::no, Trans::yes})
+        for (Trans tb : {Trans::no, Trans::yes}) {
+            auto A = random_tensor<TestType>({M * K}, 21);
+            auto B = random_tensor<TestType>({K * N}, 22);
+            auto C1 = random_tensor<TestType>({M * N}, 23);
+            auto C2 = C1;
+            int lda = ta == Trans::no ? K : M, ldb = tb == Trans::no ? N : K;
+            eig.gemm(ta, tb, M, N, K, TestType(1), A.data(), lda, B.data(), ldb, TestType(1),
+                     C1.data(), N);
+            ref.gemm(ta, tb, M, N, K, TestType(1), A.data(), lda, B.data(), ldb, TestType(1),
+                     C2.data(), N);
+            CHECK(max_abs_diff(C1.data(), C2.data(), C1.numel()) <
+                  (sizeof(TestType) == 4 ? 1e-3 : 1e-11));
+        }
+}
+
 TEMPLATE_TEST_CASE("Eigen's pointwise loops equal the reference loops", "[backend]", float, double) {
     EigenBackend<TestType> eig;
     ReferenceBackend<TestType> ref;

@@ -9,6 +9,9 @@
 #include <omp.h>
 
 #include <Eigen/Core>
+#if defined(CADENZA_USE_CBLAS)
+#include <cblas.h>
+#endif
 #include <algorithm>
 #include <vector>
 
@@ -48,6 +51,20 @@ public:
 
     void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda, const T* B,
               int ldb, T beta, T* C, int ldc) override {
+#if defined(CADENZA_USE_CBLAS)
+        // Large products outside a parallel region go to the optimized BLAS,
+        // which measures faster there (docs/benchmarks.md); the per-step
+        // products of the time loops stay with Eigen, single-threaded per slice.
+        if (double(M) * N * K >= cblas_threshold && !omp_in_parallel()) {
+            const auto a = ta == Trans::no ? CblasNoTrans : CblasTrans;
+            const auto b = tb == Trans::no ? CblasNoTrans : CblasTrans;
+            if constexpr (sizeof(T) == 4)
+                cblas_sgemm(CblasRowMajor, a, b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+            else
+                cblas_dgemm(CblasRowMajor, a, b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+            return;
+        }
+#endif
         using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
         using Stride = Eigen::OuterStride<>;
         using CMap = Eigen::Map<const Mat, 0, Stride>;
@@ -153,8 +170,14 @@ public:
 
     void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step,
                       uint32_t layer) override {
-#pragma omp parallel for simd num_threads(threads_) schedule(static) if (n >= 65536)
-        for (int64_t i = 0; i < n; ++i) mask[i] = this->dropout_keep_scale(p, seed, step, layer, i);
+        const int64_t blocks = (n + 3) / 4;
+        const int nt = n >= 65536 ? threads_ : 1;
+#pragma omp parallel num_threads(nt)
+        {
+            const int64_t t = omp_get_thread_num(), k = omp_get_num_threads();
+            this->dropout_mask_blocks(mask, blocks * t / k, blocks * (t + 1) / k, n, p, seed, step,
+                                      layer);
+        }
     }
 
     void adam_update(T* params, const T* grads, T* m, T* v, int64_t n,
@@ -185,6 +208,8 @@ public:
 private:
     // Below this many rows per thread, splitting the batch costs more than it saves.
     static constexpr int min_rows_per_thread = 16;
+    // Products of at least this many multiply-adds use the BLAS, when there is one.
+    static constexpr double cblas_threshold = 1 << 24;
     int threads_ = 1;
 };
 

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cadenza/backend/backend.hpp"
+#include "cadenza/kernels/dropout.hpp"
 #include "cadenza/kernels/lstm_cell.hpp"
 #include "cadenza/kernels/softmax_cross_entropy.hpp"
 
@@ -107,6 +108,17 @@ public:
         for (int64_t i = 0; i < n; ++i) mask[i] = dropout_keep_scale(p, seed, step, layer, i);
     }
 
+    // The same multipliers, four at a time (one Philox call per block).
+    static void dropout_mask_blocks(T* mask, int64_t block_begin, int64_t block_end, int64_t n, T p,
+                                    uint64_t seed, uint64_t step, uint32_t layer) {
+        const T keep = T(1) / (T(1) - p);
+        for (int64_t blk = block_begin; blk < block_end; ++blk) {
+            T m[4];
+            kernels::dropout_block(seed, step, layer, uint64_t(blk), p, keep, m);
+            for (int k = 0; k < 4 && blk * 4 + k < n; ++k) mask[blk * 4 + k] = m[k];
+        }
+    }
+
     void embedding_forward(const T* ids, int64_t rows, const T* table, int dim, T* out) override {
         for (int64_t r = 0; r < rows; ++r)
             std::memcpy(out + r * dim, table + static_cast<int64_t>(ids[r]) * dim,
@@ -127,11 +139,11 @@ public:
 
 protected:
     // The inverted-dropout multiplier of element i: 0 or 1/(1-p).
-    static CADENZA_INLINE T dropout_keep_scale(T p, uint64_t seed, uint64_t step, uint32_t layer,
-                                               int64_t i) {
-        double u = uniform_from_bits(random_bits(seed, RandomStream::dropout, step, layer,
-                                                 static_cast<uint64_t>(i)));
-        return u < static_cast<double>(p) ? T(0) : T(1) / (T(1) - p);
+    // The reference: element by element, straight from random_bits.
+    static T dropout_keep_scale(T p, uint64_t seed, uint64_t step, uint32_t layer, int64_t i) {
+        uint32_t bits = random_bits(seed, RandomStream::dropout, step, layer, static_cast<uint64_t>(i));
+        const uint32_t threshold = static_cast<uint32_t>(static_cast<double>(p) * 16777216.0);
+        return (bits >> 8) < threshold ? T(0) : T(1) / (T(1) - p);
     }
 };
 
