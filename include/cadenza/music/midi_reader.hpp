@@ -416,7 +416,14 @@ private:
                     const uint8_t value = *p;
                     if (value & 0x80) fail_data_byte(p, channel_message_name(kind), event);
                     ++p;
-                    if (kind == 0xC) program[channel] = value;
+                    if (kind == 0xC) {
+                        program[channel] = value;
+                        InstrumentEvent& change = out_.instrument_events.emplace_back();
+                        change.track = track;
+                        change.channel = int(channel);
+                        change.tick = tick;
+                        change.program = value;
+                    }
                     continue;
                 }
                 if (stop - p < 2) {
@@ -502,9 +509,17 @@ private:
                         } else {
                             note_malformed(malformed[2], event);
                         }
-                    } else if (type == 0x03 && !named) {
-                        named = true;
-                        out_.track_names.back().assign(reinterpret_cast<const char*>(body), length);
+                    } else if (type == 0x03 || type == 0x04) {
+                        if (type == 0x03 && !named) {
+                            named = true;
+                            out_.track_names.back().assign(reinterpret_cast<const char*>(body), length);
+                        }
+                        InstrumentEvent& name = out_.instrument_events.emplace_back();
+                        name.kind = type == 0x03 ? InstrumentEvent::Kind::track_name
+                                                 : InstrumentEvent::Kind::instrument_name;
+                        name.track = track;
+                        name.tick = tick;
+                        name.text.assign(reinterpret_cast<const char*>(body), length);
                     }
                     break;
                 }

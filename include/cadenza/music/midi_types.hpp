@@ -58,6 +58,20 @@ struct KeySignature {
     bool minor = false;
 };
 
+// A program change, or a track-name (meta 0x03) or instrument-name (meta 0x04)
+// event: what music21 turns into an Instrument object, and what
+// partitionByInstrument groups tracks by (tokenize.hpp). Program changes are
+// common; names are not, so only they carry text.
+struct InstrumentEvent {
+    enum class Kind { program_change, track_name, instrument_name };
+    Kind kind = Kind::program_change;
+    int track = 0;
+    int channel = -1;    // program change: 0..15 (9 is drums); names: -1
+    int64_t tick = 0;
+    int program = 0;     // program change: 0..127; names: 0
+    std::string text;    // names: the event's bytes as stored (not decoded); program change: ""
+};
+
 // Time division from the header: either ticks per quarter note or SMPTE.
 struct Division {
     bool smpte = false;
@@ -76,6 +90,7 @@ struct MidiFile {
     std::vector<TimeSignature> time_signatures;
     std::vector<KeySignature> key_signatures;
     std::vector<std::string> track_names;     // one per track ("" where none)
+    std::vector<InstrumentEvent> instrument_events;  // program changes and names, track by track in file order
     std::vector<std::string> warnings;        // harmless flaws that were tolerated
     int track_count = 0;
 };

@@ -1,0 +1,190 @@
+// examples/music/cadenza_music.cpp: the command-line music application.
+//
+//   cadenza-music prepare INPUT... -o CORPUS      MIDI files/folders -> tokens
+//   cadenza-music train CORPUS -o RUN_DIR          the paper's model (or --model stream)
+//   cadenza-music train --resume RUN_DIR           continue an interrupted run
+//   cadenza-music generate CHECKPOINT -o OUT.mid   compose
+//   cadenza-music summary CHECKPOINT | --vocab N   the Keras-style table
+//
+// Every failure is one sentence on standard error and a non-zero exit status:
+// 1 for bad input files, 2 for bad arguments, 3 for a diverging loss.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "corpus.hpp"
+#include "generate.hpp"
+#include "models.hpp"
+#include "train.hpp"
+
+using namespace cadenza;
+using namespace cadenza::app;
+
+namespace {
+
+int cmd_prepare(const std::vector<std::string>& inputs, const std::string& out, const std::string& encoding,
+                int64_t min_count, bool no_rests) {
+    Encoding enc = parse_encoding(encoding, "--encoding");
+    auto files = find_midi_files(inputs);
+    PrepareReport r;
+    Corpus c = prepare_corpus(files, enc, !no_rests, min_count, r);
+    save_corpus(c, out);
+    for (const auto& [file, why] : r.skipped) std::printf("skipped %s: %s\n", file.c_str(), why.c_str());
+    std::printf("files:            %d read, %zu skipped\n", r.files_read, r.skipped.size());
+    std::printf("notes:            %lld (%lld drum notes dropped)\n", (long long)r.notes, (long long)r.drum_notes);
+    std::printf("tokens:           %lld (%s encoding%s)\n", (long long)r.tokens, encoding_name(enc),
+                enc == Encoding::paper ? (no_rests ? ", no rests" : ", with rests") : "");
+    std::printf("vocabulary:       %zu%s\n", c.vocabulary.size(),
+                c.vocabulary.has_unknown()
+                    ? (" (tokens seen fewer than " + std::to_string(min_count) + " times folded into <unk>: " +
+                       std::to_string(r.folded_tokens) + " occurrences)").c_str()
+                    : "");
+    std::printf("unique pitches:   %d\n", r.unique_pitches);
+    std::printf("corpus written:   %s\n", out.c_str());
+    return 0;
+}
+
+int cmd_summary(const std::string& checkpoint, int vocab, const Settings& s) {
+    if (!checkpoint.empty()) {
+        Checkpoint k = load_checkpoint(checkpoint, std::make_shared<EigenBackend<float>>(1));
+        std::printf("%s", k.model->summary().c_str());
+        std::printf("model %s, %s encoding, vocabulary %zu, trained %d epochs (best: epoch %d)\n",
+                    k.settings.model.c_str(), encoding_name(k.encoding), k.vocabulary.size(), k.progress.epoch,
+                    k.progress.best_epoch);
+        return 0;
+    }
+    CADENZA_CHECK(vocab > 0, "summary needs a CHECKPOINT or --vocab N");
+    auto m = build_model(s, vocab, std::make_shared<EigenBackend<float>>(1));
+    std::printf("%s", m->summary().c_str());
+    return 0;
+}
+
+int cmd_generate(GenerateRequest req) {
+    auto backend = std::make_shared<EigenBackend<float>>(req.threads);
+    Checkpoint k = load_checkpoint(req.checkpoint, backend);
+    GenerateResult g = compose(k, req);
+    int dropped = 0;
+    auto notes = tokens_to_notes(g.tokens, k.encoding, req.program, dropped);
+    write_piece(req.output, notes, req.tempo_bpm);
+    std::printf("composed %zu tokens in %.3f s (%.0f tokens/s) with the %s model; %zu notes%s\n", g.tokens.size(),
+                g.seconds, double(g.tokens.size()) / std::max(g.seconds, 1e-9), k.settings.model.c_str(),
+                notes.size(), dropped ? (", " + std::to_string(dropped) + " <unk> tokens left silent").c_str() : "");
+    std::printf("wrote %s\n", req.output.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"cadenza-music: learn music from MIDI files with an LSTM and compose new pieces"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "cadenza-music 0.1.0");
+
+    // prepare
+    auto* prepare = app.add_subcommand("prepare", "Read MIDI files and folders, tokenize them, save a corpus");
+    std::vector<std::string> inputs;
+    std::string corpus_out, encoding = "paper";
+    int64_t min_count = 1;
+    bool no_rests = false;
+    prepare->add_option("INPUT", inputs, "MIDI files or folders (searched recursively)")->required();
+    prepare->add_option("-o,--output", corpus_out, "Corpus file to write")->required();
+    prepare->add_option("--encoding", encoding, "paper (the paper's notes/chords/rests) or rich (octaves and durations)")
+        ->check(CLI::IsMember({"paper", "rich"}));
+    prepare->add_option("--min-count", min_count, "Fold tokens seen fewer times into <unk>")->check(CLI::PositiveNumber);
+    prepare->add_flag("--no-rests", no_rests, "Paper encoding without rest tokens");
+
+    // train
+    auto* train = app.add_subcommand("train", "Train a model on a corpus; a checkpoint every epoch");
+    TrainRequest treq;
+    std::string resume_dir;
+    train->add_option("CORPUS", treq.corpus, "Corpus made by `prepare` (with --resume: defaults to the run's)");
+    train->add_option("-o,--output", treq.run_dir, "Run folder: checkpoints, history.csv");
+    train->add_option("--resume", resume_dir, "Continue the interrupted run in this folder");
+    train->add_option("--model", treq.settings.model, "paper (Fig. 7) or stream (Embedding + stateful LSTMs)")
+        ->check(CLI::IsMember({"paper", "stream"}));
+    auto* epochs_opt = train->add_option("--epochs", treq.settings.epochs, "Epochs")->check(CLI::PositiveNumber);
+    train->add_option("--batch", treq.settings.batch, "Batch size")->check(CLI::Range(1, 65536));
+    train->add_option("--seq-len", treq.settings.seq_len, "Window length in tokens")->check(CLI::Range(1, 100000));
+    train->add_option("--split", treq.settings.split, "songs (seeded, whole songs) or windows (the paper's)")
+        ->check(CLI::IsMember({"songs", "windows"}));
+    train->add_option("--val-fraction", treq.settings.val_fraction, "Fraction held out for validation")
+        ->check(CLI::Range(0.0, 0.9));
+    train->add_option("--patience", treq.settings.patience, "Stop after this many epochs without a better validation loss")
+        ->check(CLI::NonNegativeNumber);
+    auto* threads_opt = train->add_option("--threads", treq.settings.threads, "Threads (0: all cores)")
+        ->check(CLI::NonNegativeNumber);
+    train->add_option("--seed", treq.settings.seed, "Seed of every random choice");
+    train->add_option("--lr", treq.settings.lr, "Adam's learning rate")->check(CLI::PositiveNumber);
+    train->add_option("--clip-norm", treq.settings.clip_norm, "Clip gradients to this global norm (0: off)")
+        ->check(CLI::NonNegativeNumber);
+    train->add_option("--units", treq.settings.units, "LSTM units (default 128 paper, 256 stream)")
+        ->check(CLI::Range(1, 8192));
+
+    // generate
+    auto* generate = app.add_subcommand("generate", "Compose a piece from a checkpoint");
+    GenerateRequest greq;
+    generate->add_option("CHECKPOINT", greq.checkpoint, "A .ckpt file from `train`")->required();
+    generate->add_option("-o,--output", greq.output, "MIDI file to write")->required();
+    generate->add_option("--length", greq.length, "Tokens to generate")->check(CLI::Range(1, 10000000));
+    generate->add_option("--seed", greq.sampling.seed, "Seed: the same seed gives the same file");
+    generate->add_option("--primer", greq.primer, "Start from this MIDI file instead of a training window");
+    generate->add_option("--temperature", greq.sampling.temperature, "Sample at this temperature (default: argmax)")
+        ->check(CLI::PositiveNumber);
+    generate->add_option("--top-k", greq.sampling.top_k, "Sample among the k most likely")->check(CLI::PositiveNumber);
+    generate->add_option("--top-p", greq.sampling.top_p, "Sample from the smallest set with this much probability")
+        ->check(CLI::Range(0.01, 1.0));
+    generate->add_option("--tempo", greq.tempo_bpm, "Beats per minute")->check(CLI::Range(10.0, 400.0));
+    generate->add_option("--program", greq.program, "General MIDI instrument, 0..127 (0: piano)")->check(CLI::Range(0, 127));
+    generate->add_option("--threads", greq.threads, "Threads (0: all cores)")->check(CLI::NonNegativeNumber);
+
+    // summary
+    auto* summary = app.add_subcommand("summary", "Print a model's Keras-style summary");
+    std::string summary_ckpt;
+    int summary_vocab = 0;
+    Settings summary_settings;
+    summary->add_option("CHECKPOINT", summary_ckpt, "A .ckpt file");
+    summary->add_option("--vocab", summary_vocab, "Build a fresh model for this vocabulary size instead")
+        ->check(CLI::PositiveNumber);
+    summary->add_option("--model", summary_settings.model, "paper or stream")->check(CLI::IsMember({"paper", "stream"}));
+    summary->add_option("--seq-len", summary_settings.seq_len, "Window length")->check(CLI::Range(1, 100000));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        if (*prepare) return cmd_prepare(inputs, corpus_out, encoding, min_count, no_rests);
+        if (*train) {
+            if (!resume_dir.empty()) {
+                treq.resume = true;
+                CADENZA_CHECK(treq.run_dir.empty() || treq.run_dir == resume_dir,
+                              "give the run folder once: --resume RUN_DIR (not also -o)");
+                treq.run_dir = resume_dir;
+            } else {
+                if (treq.corpus.empty() || treq.run_dir.empty()) {
+                    std::fprintf(stderr, "cadenza-music train: needs CORPUS and -o RUN_DIR (or --resume RUN_DIR)\n");
+                    return 2;
+                }
+            }
+            treq.epochs_given = epochs_opt->count() > 0;
+            treq.threads_given = threads_opt->count() > 0;
+            return run_train(treq);
+        }
+        if (*generate) return cmd_generate(greq);
+        if (*summary) {
+            if (summary_ckpt.empty() && summary_vocab == 0) {
+                std::fprintf(stderr, "cadenza-music summary: give a CHECKPOINT or --vocab N\n");
+                return 2;
+            }
+            return cmd_summary(summary_ckpt, summary_vocab, summary_settings);
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cadenza-music: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,118 @@
+// examples/music/checkpoint.hpp: one self-contained file per training state.
+//
+// The library's sections (architecture, parameters, optimizer: see
+// cadenza/io/model_io.hpp) plus the application's:
+//   "cadenza-music"  format line and the corpus encoding ("encoding paper", "rests 1")
+//   "vocabulary"     the token <-> id table the model was trained with
+//   "settings"       Settings::serialize(): every choice of the run
+//   "progress"       epoch, best validation loss and epoch, epochs without
+//                    improvement, and the history (CSV) so far
+//   "seed-windows"   a few training windows, so generation needs no corpus
+// The random state is the seed (in settings), the optimizer's step count and the
+// epoch: every random number is a pure function of those (core/philox.hpp).
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cadenza/io/model_io.hpp"
+#include "corpus.hpp"
+#include "models.hpp"
+
+namespace cadenza::app {
+
+struct Progress {
+    int epoch = 0;  // epochs completed
+    double best_val_loss = std::numeric_limits<double>::infinity();
+    int best_epoch = 0;
+    int epochs_without_improvement = 0;
+    std::string history_csv;  // header + one line per epoch
+
+    std::string serialize() const {
+        std::ostringstream s;
+        s.precision(17);
+        s << "epoch " << epoch << "\nbest_val_loss " << best_val_loss << "\nbest_epoch " << best_epoch
+          << "\nepochs_without_improvement " << epochs_without_improvement << "\nhistory\n"
+          << history_csv;
+        return s.str();
+    }
+    static Progress parse(const std::string& text, const std::string& where) {
+        Progress p;
+        std::istringstream in(text);
+        std::string key;
+        std::string best;
+        in >> key >> p.epoch >> key >> best >> key >> p.best_epoch >> key >> p.epochs_without_improvement >> key;
+        CADENZA_CHECK(!in.fail() && key == "history", where, ": the progress section is malformed");
+        p.best_val_loss = best == "inf" ? std::numeric_limits<double>::infinity() : std::stod(best);
+        std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!rest.empty() && rest[0] == '\n') rest.erase(0, 1);
+        p.history_csv = rest;
+        return p;
+    }
+};
+
+struct Checkpoint {
+    std::unique_ptr<Sequential<float>> model;
+    music::Vocabulary vocabulary;
+    Encoding encoding = Encoding::paper;
+    bool rests = true;
+    Settings settings;
+    Progress progress;
+    std::vector<std::vector<int>> seed_windows;
+};
+
+inline void save_checkpoint(const std::string& path, Sequential<float>& model, const Corpus& corpus,
+                            const Settings& s, const Progress& p,
+                            const std::vector<std::vector<int>>& seed_windows) {
+    io::Container c;
+    io::save_model(model, c);
+    c.set("cadenza-music", std::string("cadenza-music-checkpoint 1\nencoding ") +
+                               encoding_name(corpus.encoding) + "\nrests " + (corpus.rests ? "1" : "0") + "\n");
+    c.set("vocabulary", corpus.vocabulary.serialize());
+    c.set("settings", s.serialize());
+    c.set("progress", p.serialize());
+    io::ByteWriter w;
+    w.put<uint32_t>(uint32_t(seed_windows.size()));
+    for (const auto& win : seed_windows) {
+        w.put<uint32_t>(uint32_t(win.size()));
+        for (int id : win) w.put<int32_t>(id);
+    }
+    c.set("seed-windows", std::move(w.str()));
+    c.save(path);
+}
+
+inline Checkpoint load_checkpoint(const std::string& path, std::shared_ptr<Backend<float>> backend) {
+    io::Container c = io::Container::load(path);
+    CADENZA_CHECK(c.has("cadenza-music"), path,
+                  ": a Cadenza file, but not a cadenza-music checkpoint (no 'cadenza-music' section)");
+    Checkpoint k;
+    auto kv = parse_key_values(c.get("cadenza-music"));
+    k.encoding = parse_encoding(kv["encoding"], path);
+    k.rests = kv["rests"] == "1";
+    k.vocabulary = read_vocabulary(c);
+    k.settings = Settings::parse(c.get("settings"), path + " (settings)");
+    k.progress = Progress::parse(c.get("progress"), path + " (progress)");
+    k.model = io::load_model<float>(c, std::move(backend));
+    const int64_t V = k.model->output_shape().back();
+    CADENZA_CHECK(V == int64_t(k.vocabulary.size()), path, ": the model predicts ", V,
+                  " tokens but the checkpoint's vocabulary has ", k.vocabulary.size());
+    io::ByteReader r(c.get("seed-windows"), path + " (seed-windows)");
+    uint32_t n = r.get<uint32_t>("the window count");
+    for (uint32_t i = 0; i < n; ++i) {
+        uint32_t len = r.get<uint32_t>("a window length");
+        r.need(uint64_t(len) * 4, "a window's ids");
+        std::vector<int> win(len);
+        for (int& id : win) {
+            id = r.get<int32_t>("a token id");
+            CADENZA_CHECK(id >= 0 && id < V, path, ": seed window ", i, " holds id ", id,
+                          " outside the vocabulary");
+        }
+        k.seed_windows.push_back(std::move(win));
+    }
+    return k;
+}
+
+}  // namespace cadenza::app
