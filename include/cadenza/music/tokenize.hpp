@@ -53,6 +53,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <stdexcept>
@@ -105,10 +106,18 @@ struct ScoreElement {
     bool grace() const { return duration == 0 && kind != Kind::rest; }
 };
 
+// Which tracks the tokens come from.
+enum class PartSelection {
+    first_instrument,  // the paper: music21's partitionByInstrument, then parts[0]
+    all_tracks,        // every track with notes merged into one stream
+    first_track,       // only the first track with notes
+};
+
 struct ScoreOptions {
     bool include_rests = false;   // the paper's variant with rest tokens
-    bool merge_tracks = true;     // all tracks in one part (else only the first track with notes)
+    bool merge_tracks = true;     // false: the older spelling of parts = first_track
     std::vector<int> quarter_length_divisors = {4, 3};  // music21's default grid
+    PartSelection parts = PartSelection::first_instrument;
 };
 
 namespace detail {
@@ -154,6 +163,333 @@ inline double best_match(double target, const std::vector<int>& divisors, bool z
 }
 
 inline int64_t to_units(double quarters) { return std::llround(quarters * double(kUnitsPerQuarter)); }
+
+// The lookup keys of music21's instrument.fromString (languageExcerpts,
+// all languages, music21 10.5), less those holding punctuation (they can never
+// match: fromString strips punctuation from the name first). Sorted bytewise.
+inline const std::vector<std::string>& music21_instrument_keys() {
+    static const std::vector<std::string> keys = {
+    "a becco", "a sax", "ac b", "ac gtr", "acc", "accdn", "accordeon", "accordion", "accordéon", "acordeon",
+    "acordeón", "acoustic bass", "acoustic guitar", "aeolophon", "agogo", "akkordeon", "akustikgitarre",
+    "alt", "altgeige", "alto", "alto saxophone", "altos", "altsaxophon", "angliiskii rozhok", "archi", "arfa",
+    "armonica", "armonica a bocca", "armonica de boca", "armónica de boca", "arp", "arpa", "arpas", "arpe",
+    "arpicordo", "atabal", "b cl", "b dr", "bag", "bagpipe", "bagpipes", "bajo", "bajo acustico",
+    "bajo acústico", "bajo electrico", "bajo eléctrico", "banjo", "bar", "bar sax", "bariton", "baritone",
+    "baritone saxophone", "baritono", "baritonsaxophon", "baryton", "barítono", "bas", "bass",
+    "bass clarinet", "bass drum", "bass posaune", "bass trombone", "basse", "basse acoustique",
+    "basse electrique", "basse fretless", "basse électrique", "bassklarinette", "basso", "basso elettrico",
+    "basson", "bassons", "bassoon", "bassoons", "bassposaune", "batería", "batteria", "batterie", "bcl",
+    "becken", "becken freihangend", "becken freihängend", "becken gewonlich", "becken gewönlich", "beckflote",
+    "beckflöte", "bell lira", "bell lyre", "bgo dr", "bj", "bjo", "bkl", "blasinstrument",
+    "blechblasinstrument", "bloc de bois", "blocchi di carta vetrata", "blocco di legno",
+    "blocco di legno cinese", "blockflote", "blockflöte", "blocs de papier de verre", "blokfleita",
+    "bloques de madera", "bloques de papel de lija", "bn", "bombo", "bonghi", "bongo drums", "bongo tambores",
+    "bongos", "br", "brass instrument", "bratsche", "bratschen", "bs", "bs cl", "bsn", "bssn",
+    "bullseye gong", "c bsn", "c c", "caisse claire", "caisse roulante", "caja china", "caja clara",
+    "caja redoblante", "caja rodante", "campanacci", "campanas", "campanas de mano", "campanas tubulares",
+    "campane", "campane tubolari", "campane tubulari", "campanelli", "campanelli a mano",
+    "campanelli da mucca", "campanelli di vacca", "campanologo", "campanos", "campanólogo", "cana de organos",
+    "canto", "carraca", "carta vetrata", "cas", "cascabels", "cassa", "cassa chiara", "cassa rullante",
+    "cassetina", "castagnette", "castagnettes", "castanets", "castanuelas", "castañuelas", "casts",
+    "caña de órganos", "cb", "cbsn", "cel", "celesta", "celeste", "cello", "cellos", "cembalo", "cencerros",
+    "ceppi di carta vetro", "cestello in acciaio", "cga dr", "ch", "chant", "chanteur", "chanteuse",
+    "charles", "charleston", "chau gong", "chelesta", "chelo", "chelos", "chembalo", "chimes", "chinchines",
+    "chisporroteo de platillos", "chitarra", "chitarra acustica", "chitarra elettrica", "choir",
+    "church bells", "cimbales", "cimbalini", "cimbalo", "cinelli", "cl", "claquebois", "clarinet",
+    "clarinete", "clarinete bajo", "clarinetes", "clarinets", "clarinette", "clarinette basse", "clarinettes",
+    "clarinetti", "clarinetti bassi", "clarinetto", "clarinetto basso", "clarino", "clave", "clavecembalo",
+    "clavecin", "clavecémbalo", "clavecín", "clavessin", "claveçin", "clavicembalo", "clavichord",
+    "clavicimbalo", "clavicimbel", "clavicorde", "clavicordio", "clavicordo", "clavicémbalo", "clavicímbalo",
+    "cloches", "cloches a vache", "cloches de vache", "cloches tubolaires", "cloches tubulaires",
+    "cloches à vache", "clochettes", "clochettes a main", "clochettes à main", "clochettes à mains", "clst",
+    "clv", "clvd", "con tensores", "conductor", "conga", "conga drum", "congas", "contrabajo", "contrabajos",
+    "contrabass", "contrabasses", "contrabassi", "contrabasso", "contrabassoon", "contrabassoons",
+    "contrabbasso", "contrafagot", "contrafagotti", "contrafagotto", "contralto", "contrebasse",
+    "contrebasses", "contrebasson", "contrebassons", "cor", "cor ang", "cor anglais", "cor français",
+    "cordes", "cornamuse", "corne", "cornemuse", "corneta inglesa", "corni", "corno", "corno frances",
+    "corno francese", "corno francés", "corno ingles", "corno inglese", "corno inglés", "cornos francese",
+    "cors", "cowbells", "cr tr", "crash", "crash cymbals", "crashbecken", "crecelle", "cricchetto",
+    "crotalos", "crécelle", "crótalos", "cuerdas", "cuerno", "cuerno ingles", "cuerno inglés", "cuivres",
+    "cwb", "cym", "cymbale sur tiges", "cymbale suspendue", "cymbale à pédale", "cymbales",
+    "cymbales digitales", "cymbals", "célesta", "cémbalo", "címbalos", "de pico", "de pistones", "de timbres",
+    "dita piatti", "double bass", "double basses", "dreieck", "dritto", "droite", "dudelsack", "dulce",
+    "dulcema", "dulcimer", "e gtr", "e h", "e hn", "echelettes", "el tenor del tambor",
+    "el viento de la maquina", "el viento de la máquina", "elec b", "elec gtr", "elec org", "electric bass",
+    "electric guitar", "electric organ", "electric piano", "elektrische gitarre", "elektrische orgel",
+    "eng hn", "englischhorn", "english horn", "english horns", "eolifono", "eoliphone", "fag", "fagot",
+    "fagott", "fagotte", "fagotten", "fagotti", "fagotto", "fg", "fing cym", "finger cymbals",
+    "fingerzimbeln", "fisarmonica", "fischio", "fl", "flauta", "flauta de boehm", "flauta de concierto",
+    "flauta de pan", "flauta de pico", "flauta dulce", "flauta piccolo", "flauta recta", "flauta traversa",
+    "flauta travesera", "flautas", "flautas de pan", "flauti", "flautin", "flauto", "flauto a becco",
+    "flauto di pan", "flauto diritto", "flauto dolce", "flauto dritto", "flauto piccolo", "flauto traverso",
+    "flautín", "fleita", "fleita pikkolo", "flote", "flute", "flute a bec", "flute de pan", "flute douce",
+    "flute droite", "flute piccolo", "flute traversiere", "flutes", "flöte", "flöten", "flûte",
+    "flûte de pan", "flûte douce", "flûte droite", "flûte piccolo", "flûte traversière", "flûte à bec",
+    "flûtes", "fouet", "frantsuzskii baraban", "french horn", "french horns", "fretless", "fretless bass",
+    "frusta", "fussbecken", "g c", "gaita", "geige", "gencerros", "gigelira", "gitarre", "glck", "glock",
+    "glocken", "glockenspiel", "glsp", "gng", "goboi", "golos", "gong", "gorn", "gr cassa", "grabadora",
+    "gran caja", "gran cassa", "grancassa", "grande flute", "grande flûte", "gravicembalo", "gravicémbalo",
+    "grelots", "gresillement cymbale", "grosse caisse", "grosse trommel", "grésillement cymbale", "gsp",
+    "guitar", "guitare", "guitare acoustique", "guitare electrique", "guitare électrique", "guitarra",
+    "guitarra acustica", "guitarra acústica", "guitarra electrica", "guitarra eléctrica", "guitarre",
+    "guitarre electrique", "guitarre électrique", "hackbrett", "handbells", "handglocken", "handharmonika",
+    "hangebecken", "hangendes becken", "harfe", "harfen", "harmonica", "harmonica de bois", "harmonium",
+    "harmónica", "harp", "harpe", "harpes", "harps", "harpsichord", "hautbois", "hb", "herdenglocken",
+    "hi hat", "hirtenflote", "hirtenflöte", "hmca", "hn", "hoboe", "holzblasinstrument", "holzblock",
+    "holzklapper", "holzschnitt", "horn", "horns", "hp", "hpd", "hpe", "hpschd", "hrp", "hängebecken",
+    "hängendes becken", "hörner", "instrument à cordes", "instrument à percussion", "instrument à vent",
+    "instrument à vent de cuivres", "instrument à vent en bois", "instrumento de cuerda",
+    "instrumento de madera", "instrumento de percusión", "instrumento de viento", "jeu de clochettes",
+    "jeu de timbres", "jingle bells", "juego", "juego de timbres", "k dr", "kal", "kalimba", "kas",
+    "kastagnetten", "kesselpauke", "kesseltrommel", "kettle drums", "keyboard instrument", "kielflugel",
+    "kielflügel", "kl", "klarinette", "klarinetten", "klarnet", "klavesin", "klavichord", "klavier",
+    "klavikord", "kleine flote", "kleine flöte", "kleine trommel", "knarre", "kontrabass", "kontrabässe",
+    "kontrafagott", "kontrafagotte", "koto", "ksilofon", "kuhglocken", "latigo", "laute", "laúd", "legni",
+    "leinentrommel", "liro", "litavra", "liuto", "lute", "luth", "lyra", "látigo", "macchina del vento",
+    "machina a venti", "machine a vent", "machine à vent", "malaia fleita", "mand", "mandolin", "mandolina",
+    "mandoline", "mandolino", "maquina de viento", "mar", "maracas", "marimba", "marimbaphon", "marine",
+    "marschtrommel", "matraca", "mdln", "metallofono", "mez", "mezz", "mezzosopran", "mezzosoprano",
+    "mouth organ", "mundharmonika", "mz", "máquina de viento", "nacchere", "nietenbecken", "ob", "oboe",
+    "oboen", "oboes", "oboi", "oc", "ocarina", "octave flute", "octavflote", "octavflöte", "octavillo",
+    "okarina", "orchestra bells", "organ", "organi", "organo", "organo a canne", "organo de",
+    "organo de campanas", "organo de tubos", "organo electrico", "organo elettrico", "orgel", "orgue",
+    "orgue a tuyaux", "orgue electrique", "orgue à tuyaux", "orgue électrique", "ottavino", "p fl", "p org",
+    "pailas criollas", "pan", "pan flute", "pan pipe", "pandereta", "panflote", "panflute", "panflöte",
+    "panpipes", "papagenopfeife", "papel de lija", "papier de verre", "pauke", "pauken", "peitsche",
+    "percusión", "percussion", "percussion instrument", "percussione", "perkussionsinstrument",
+    "petite flute", "petite flûte", "pf", "pfeifen", "pfeifenorgel", "pferdeschlittenglocken", "pfte",
+    "piano", "pianoforte", "piatti", "piatti a pedale", "piatti di crash", "piatto chiodati",
+    "piatto sospeso", "pic", "picc", "piccolo", "pickelflote", "pickelflöte", "pikkolo", "pikkoloflote",
+    "pikkoloflöte", "pipe organ", "pitched percussion", "pk", "platillo sizzle", "platillo suspendido",
+    "platillos", "platillos crash", "platillos de choque", "platillos suspendidos", "platos", "pno",
+    "posaune", "posaunen", "querflote", "querflöte", "raganella", "ratchet", "ratsche", "rattle", "rec",
+    "recorder", "redoblante", "reed organ", "registratore", "ride cymbals", "rochet", "rog", "rohrenglocke",
+    "rohrenglocken", "rollschellen", "roseau organe", "rozhok", "ruhrtrommel", "rullante", "röhrenglocke",
+    "röhrenglocken", "rührtrommel", "s", "s sax", "sagates", "sagattes", "saiteninstrument", "saksofon",
+    "salterio", "sampler", "sand bl", "sandblocke", "sandblöcke", "sandpaper blocks", "sandpapier",
+    "sandpapier blocke", "sandpapier blöcke", "sassofoni", "sassofono", "sassofono alto",
+    "sassofono baritono", "sassofono contralto", "sassofono soprano", "sassofono tenore", "sax", "sax a",
+    "saxo soprano", "saxo tenor", "saxofon", "saxofon alto", "saxofon del baritono", "saxofono",
+    "saxofono alto", "saxofono baritono", "saxofono contralto", "saxofono soprano", "saxofono tenor",
+    "saxofono tenore", "saxofón", "saxofón alto", "saxofón del barítono", "saxofóno", "saxofóno alto",
+    "saxofóno barítono", "saxofóno soprano", "saxofóno tenor", "saxofóns", "saxophon", "saxophon alto",
+    "saxophone", "saxophone alto", "saxophone baryton", "saxophone soprano", "saxophone tenor",
+    "saxophone ténor", "saxophones", "saxophons", "saxófono", "schellen", "schellentrommel",
+    "schlaginstrument", "schlagzeug", "schnabelflote", "schnabelflöte", "schnarre", "schnarrtrommel",
+    "sfrigolio piatto", "shakuhachi", "shamisen", "shehnai", "shk fl", "shn", "siffler", "silbar", "silofono",
+    "singstimme", "siren", "sirena", "sirena a mano", "sirene", "siringa", "sirène", "sit", "sitar",
+    "sizzle cymbal", "skripka", "slapstick", "sleigh bells", "sn dr", "snare drum", "sock cymbal", "sonagli",
+    "sonagliera", "sonnailles", "sopran", "soprano", "soprano saxophone", "sopranos", "sopransaxophon",
+    "splash cymbals", "st dr", "stahltrommel", "steel drum", "steel drums", "steel pan", "steel pans",
+    "steeldrum", "stimme", "streicher", "string instrument", "strings", "strohfiedel", "stromento a fiato",
+    "stromento a percossa", "stromento a percussione", "stromento archi", "stromgitarre", "strumento a fiato",
+    "strumento a percossa", "strumento a percussione", "strumento archi", "ständerbecken", "suspended cymbal",
+    "syrinx", "t", "t sax", "taiko", "taille", "tamb", "tambor afinable", "tambor de acero", "tambor de mano",
+    "tambor mayor", "tambor metalico de trinidad y tobago", "tambor metálico de trinidad y tobago",
+    "tambor militar pequeno", "tambor militar pequeño", "tamborone", "tambour", "tambour bata",
+    "tambour congo", "tambour de basque", "tambour en acier", "tambourin", "tambourine", "tambours bongo",
+    "tamburello", "tamburi bongo", "tamburin", "tamburino", "tamburo basco", "tamburo grande",
+    "tamburo grosso", "tamburo militare", "tamburo rullante", "tamtam", "tb", "tba", "tbe", "tbni", "temp bl",
+    "tempio di blocco", "temple bloc", "temple block", "templo de bloque", "ten dr", "tenor", "tenor drum",
+    "tenor saxophone", "tenor tambour", "tenore", "tenorsaxophon", "tenortrommel", "tim", "timbal", "timbale",
+    "timbales", "timbales creoles", "timbales créoles", "timbales cubaines", "timbales latines",
+    "timbales latinoamericani", "timballi", "timballo", "timbals", "timp", "timpanetti", "timpani", "timpano",
+    "timpanos", "tmbn", "tom", "tom tom", "tomtom", "tpt", "tr", "transverse flute", "trb", "trgl", "tri",
+    "triangel", "triangle", "triangolo", "triangulo", "trinquete", "triángulo", "tromba", "trombe", "trombon",
+    "trombone", "trombone basse", "trombone basso", "trombones", "tromboni", "trombons", "trombón",
+    "trombón bajo", "trompa", "trompas", "trompeta", "trompetas", "trompete", "trompeten", "trompette",
+    "trompettes", "truba", "trumpet", "trumpets", "tsilindricheskii baraban", "tsimbaly", "tuba", "tubas",
+    "tubular bells", "tumba", "tumbadora", "turkisches hangebecken", "turkish drum", "tympani", "tympanon",
+    "ténor", "ténor tambour", "tímpanos", "türkisches hängebecken", "uke", "ukelele", "ukulele", "ukulélé",
+    "unpitched percussion", "v", "va", "vc", "vcelle", "vcl", "ventilhorn", "vib", "vibes", "vibr",
+    "vibrafono", "vibraharp", "vibraphon", "vibraphone", "vibraslap", "vibráfon", "vibráfono", "viehschellen",
+    "vio", "viola", "violas", "viole", "violin", "violine", "violinen", "violines", "violini", "violino",
+    "violins", "violon", "violoncell", "violoncelle", "violoncelles", "violoncelli", "violoncello",
+    "violoncellos", "violoncelo", "violoncelos", "violonchelo", "violonchelos", "violons", "violín", "vl",
+    "vla", "vlc", "vln", "vlon", "vn", "vni", "voc", "voca", "voce", "voice", "voix", "voz", "wd bl", "whip",
+    "whistle", "whs", "wind instrument", "wind machine", "windmachine", "windmaschine", "wirbeltrommel",
+    "woodblock", "woodwind instrument", "xil", "xilifono", "xilofon", "xilofono", "xilofón", "xilofóno",
+    "xilografia", "xilófono", "xyl", "xylophon", "xylophone", "zamponas", "zampoñas", "ziehharmonika", "zill",
+    "zills", "zils", "échelettes", "éoliphone", "órgano de", "órgano de campanas", "órgano de tubos",
+    "órgano eléctrico",
+    };
+    return keys;
+}
+
+// Python's str.isspace for ASCII.
+inline bool python_space(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F); }
+
+inline bool valid_utf8(const std::string& s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        size_t extra;
+        uint32_t cp;
+        if (c < 0x80) { ++i; continue; }
+        if (c >= 0xC2 && c <= 0xDF) { extra = 1; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { extra = 2; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { extra = 3; cp = c & 0x07; }
+        else return false;
+        if (i + extra >= s.size()) return false;
+        for (size_t k = 1; k <= extra; ++k) {
+            const unsigned char d = static_cast<unsigned char>(s[i + k]);
+            if ((d & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (d & 0x3F);
+        }
+        if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+// Does music21's instrument.fromString find an instrument in this name? It
+// lowers the name, turns '.' into spaces, drops ASCII punctuation, and looks
+// every run of consecutive words up in its tables. (Lowering here is ASCII
+// only: a capital non-ASCII letter does not match its lower-case key.)
+inline bool music21_names_instrument(const std::string& name) {
+    std::string clean;
+    for (char ch : name) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        if (c == '.') clean += ' ';
+        else if (c < 0x80 && std::ispunct(c)) continue;
+        else clean += char(c < 0x80 ? std::tolower(c) : c);
+    }
+    std::vector<std::string> words;
+    std::string word;
+    for (char ch : clean) {
+        if (python_space(static_cast<unsigned char>(ch))) {
+            if (!word.empty()) words.push_back(word);
+            word.clear();
+        } else {
+            word += ch;
+        }
+    }
+    if (!word.empty()) words.push_back(word);
+    const auto& keys = music21_instrument_keys();
+    for (size_t size = 1; size <= words.size(); ++size)
+        for (size_t i = 0; i + size <= words.size(); ++i) {
+            std::string phrase = words[i];
+            for (size_t k = i + 1; k < i + size; ++k) phrase += " " + words[k];
+            if (std::binary_search(keys.begin(), keys.end(), phrase)) return true;
+        }
+    return false;
+}
+
+// instrument.instrumentFromMidiProgram(p).instrumentName, music21 10.5.
+inline const char* music21_program_name(int program) {
+    static const char* const names[128] = {
+        "Piano", "Piano", "Electric Piano", "Piano", "Electric Piano", "Electric Piano", "Harpsichord",
+        "Clavichord", "Celesta", "Glockenspiel", "Glockenspiel", "Vibraphone", "Marimba", "Xylophone",
+        "Tubular Bells", "Dulcimer", "Electric Organ", "Electric Organ", "Electric Organ", "Pipe Organ",
+        "Reed Organ", "Accordion", "Harmonica", "Accordion", "Acoustic Guitar", "Acoustic Guitar",
+        "Electric Guitar", "Electric Guitar", "Electric Guitar", "Electric Guitar", "Electric Guitar",
+        "Electric Guitar", "Acoustic Bass", "Electric Bass", "Electric Bass", "Fretless Bass", "Electric Bass",
+        "Electric Bass", "Electric Bass", "Electric Bass", "Violin", "Viola", "Violoncello", "Contrabass",
+        "StringInstrument", "StringInstrument", "Harp", "Timpani", "StringInstrument", "StringInstrument",
+        "StringInstrument", "StringInstrument", "Choir", "Voice", "Voice", "Sampler", "Trumpet", "Trombone",
+        "Tuba", "Trumpet", "Horn", "Brass", "Brass", "Brass", "Soprano Saxophone", "Alto Saxophone",
+        "Tenor Saxophone", "Baritone Saxophone", "Oboe", "English Horn", "Bassoon", "Clarinet", "Piccolo",
+        "Flute", "Recorder", "Pan Flute", "Pan Flute", "Shakuhachi", "Whistle", "Ocarina", "Sampler", "Sampler",
+        "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler",
+        "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler",
+        "Sampler", "Sampler", "Sampler", "Sampler", "Sitar", "Banjo", "Shamisen", "Koto", "Kalimba", "Bagpipes",
+        "Violin", "Shehnai", "Glockenspiel", "Agogo", "Steel Drum", "Woodblock", "Taiko", "Tom-Tom", "Sampler",
+        "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler"};
+    return program >= 0 && program < 128 ? names[program] : "";
+}
+
+// An Instrument object as music21's midiEventToInstrument makes it: the name
+// partitionByInstrument groups by (instrumentName; none for a generic
+// Instrument), and the partName a track name gives it.
+struct M21Instrument {
+    int64_t tick = 0;
+    bool has_name = false;
+    std::string name;
+    bool has_part_name = false;
+    std::string part_name;
+};
+
+inline M21Instrument music21_instrument(const midi::InstrumentEvent& event) {
+    M21Instrument inst;
+    inst.tick = event.tick;
+    if (event.kind == midi::InstrumentEvent::Kind::program_change) {
+        inst.has_name = true;
+        inst.name = event.channel == kDrumChannel ? "Percussion" : music21_program_name(event.program);
+        return inst;
+    }
+    if (!valid_utf8(event.text)) return inst;  // UnicodeDecodeError: a generic Instrument
+    std::string decoded = event.text.substr(0, event.text.find('\0'));
+    size_t b = 0, e = decoded.size();
+    while (b < e && python_space(static_cast<unsigned char>(decoded[b]))) ++b;
+    while (e > b && python_space(static_cast<unsigned char>(decoded[e - 1]))) --e;
+    decoded = decoded.substr(b, e - b);
+    if (!decoded.empty() && music21_names_instrument(decoded)) {
+        inst.has_name = true;  // fromString names the instrument after the whole string
+        inst.name = decoded;
+    }
+    if (decoded.empty()) return inst;
+    std::string lower = decoded;
+    for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    auto digits_after_removing = [&](const std::string& word) {
+        std::string rest;
+        for (size_t pos = 0; pos < lower.size();) {
+            if (lower.compare(pos, word.size(), word) == 0) {
+                pos += word.size();
+            } else {
+                rest += lower[pos++];
+            }
+        }
+        return !rest.empty() && std::all_of(rest.begin(), rest.end(),
+                                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    };
+    if (lower == "instrument" || lower == "inst" || digits_after_removing("instrument ") ||
+        digits_after_removing("inst "))
+        return inst;  // "lousy" names are not kept
+    if (event.kind == midi::InstrumentEvent::Kind::track_name) {
+        inst.has_part_name = true;
+        inst.part_name = decoded;
+    } else {
+        inst.has_name = true;
+        inst.name = decoded;
+    }
+    return inst;
+}
+
+// The instruments of one track after music21's instrument.deduplicate: at
+// each tick, instruments that agree on at most one part name and at most one
+// instrument name become one (generic ones dropped, names standardized);
+// otherwise all stay, in file order.
+inline std::vector<M21Instrument> track_instruments(const midi::MidiFile& file, int track) {
+    std::vector<M21Instrument> all;
+    for (const auto& event : file.instrument_events)
+        if (event.track == track) all.push_back(music21_instrument(event));
+    std::stable_sort(all.begin(), all.end(), [](const M21Instrument& a, const M21Instrument& b) { return a.tick < b.tick; });
+    std::vector<M21Instrument> out;
+    for (size_t i = 0; i < all.size();) {
+        size_t j = i;
+        while (j < all.size() && all[j].tick == all[i].tick) ++j;
+        std::vector<std::string> names, part_names;
+        for (size_t k = i; k < j; ++k) {
+            if (all[k].has_name && std::find(names.begin(), names.end(), all[k].name) == names.end())
+                names.push_back(all[k].name);
+            if (all[k].has_part_name && std::find(part_names.begin(), part_names.end(), all[k].part_name) == part_names.end())
+                part_names.push_back(all[k].part_name);
+        }
+        if (j - i > 1 && names.size() <= 1 && part_names.size() <= 1) {
+            M21Instrument one = all[i];
+            one.has_name = !names.empty();
+            one.name = names.empty() ? "" : names[0];
+            one.has_part_name = !part_names.empty();
+            one.part_name = part_names.empty() ? "" : part_names[0];
+            out.push_back(one);
+        } else {
+            out.insert(out.end(), all.begin() + long(i), all.begin() + long(j));
+        }
+        i = j;
+    }
+    return out;
+}
 
 struct TimedElement {  // before quantization
     ScoreElement element;
@@ -260,6 +596,8 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
     for (const auto& e : file.tempo_map) if (e.track == track) own_meta_ticks.push_back(e.tick);
     for (const auto& e : file.time_signatures) if (e.track == track) own_meta_ticks.push_back(e.tick);
     for (const auto& e : file.key_signatures) if (e.track == track) own_meta_ticks.push_back(e.tick);
+    // ... and so do its Instrument objects (program changes, names).
+    for (const auto& e : file.instrument_events) if (e.track == track) own_meta_ticks.push_back(e.tick);
     for (int64_t tick : own_meta_ticks) {
         TimedElement t;
         t.meta = true;
@@ -311,7 +649,11 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
         if (n.track >= 0 && size_t(n.track) < has_notes.size()) has_notes[size_t(n.track)] = true;
     for (const auto& n : file.unterminated)
         if (n.track >= 0 && size_t(n.track) < has_notes.size()) has_notes[size_t(n.track)] = true;
-    auto applies = [&](int t) { return t == track || t < 0 || size_t(t) >= has_notes.size() || !has_notes[size_t(t)]; };
+    // The conductor part holds what music21 has read so far: tracks before
+    // this one without notes.
+    auto applies = [&](int t) {
+        return t == track || t < 0 || size_t(t) >= has_notes.size() || (t < track && !has_notes[size_t(t)]);
+    };
     auto meta_offset = [&](int64_t tick) { return to_units(best_match(double(tick) / tpq, divisors, true)); };
     std::vector<std::pair<int64_t, int64_t>> signatures;
     std::vector<int64_t> meta_points;
@@ -428,11 +770,67 @@ inline std::vector<ScoreElement> score_elements(const midi::MidiFile& file, cons
     for (const auto& n : file.unterminated) tracks.push_back(n.track);
     std::sort(tracks.begin(), tracks.end());
     tracks.erase(std::unique(tracks.begin(), tracks.end()), tracks.end());
-    if (!options.merge_tracks && tracks.size() > 1) tracks.resize(1);
+    const PartSelection selection = options.merge_tracks ? options.parts : PartSelection::first_track;
     std::vector<ScoreElement> merged;
-    for (int track : tracks) {
-        auto part = detail::track_elements(file, track, options);
-        merged.insert(merged.end(), part.begin(), part.end());
+    if (selection == PartSelection::first_instrument) {
+        // partitionByInstrument: every Instrument object of a track lasts until
+        // the next one of that track (the last to the end); parts are keyed by
+        // instrumentName (none: ""), in order of first appearance, track by
+        // track; parts[0] takes what starts inside the spans of its key. An
+        // instrument of zero length (another at the same offset follows) takes
+        // only zero-length elements at its offset. Without any instrument
+        // the parts are the tracks themselves.
+        const double tpq = file.division.smpte || file.division.ticks_per_quarter <= 0
+                               ? 480.0 : double(file.division.ticks_per_quarter);
+        struct Span { int64_t start, end; std::string key; };
+        std::vector<std::vector<Span>> spans(tracks.size());
+        bool found = false;
+        std::string first_key;
+        for (size_t t = 0; t < tracks.size(); ++t) {
+            const auto instruments = detail::track_instruments(file, tracks[t]);
+            std::vector<std::pair<int64_t, std::string>> placed;
+            for (const auto& inst : instruments)
+                placed.push_back({detail::to_units(detail::best_match(double(inst.tick) / tpq,
+                                                                      options.quarter_length_divisors, true)),
+                                  inst.has_name ? inst.name : std::string()});
+            std::stable_sort(placed.begin(), placed.end(),
+                             [](const auto& a, const auto& b) { return a.first < b.first; });
+            for (size_t k = 0; k < placed.size(); ++k) {
+                const int64_t end = k + 1 < placed.size() ? placed[k + 1].first : std::numeric_limits<int64_t>::max();
+                spans[t].push_back({placed[k].first, end, placed[k].second});
+                if (!found) first_key = placed[k].second;
+                found = true;
+            }
+        }
+        if (!found) {
+            if (tracks.size() > 1) tracks.resize(1);
+            for (int track : tracks) {
+                auto part = detail::track_elements(file, track, options);
+                merged.insert(merged.end(), part.begin(), part.end());
+            }
+        } else {
+            for (size_t t = 0; t < tracks.size(); ++t) {
+                const auto part = detail::track_elements(file, tracks[t], options);
+                for (const auto& e : part) {
+                    const bool zero = e.duration == 0;
+                    for (const auto& span : spans[t]) {
+                        if (span.key != first_key) continue;
+                        const bool inside = span.start == span.end ? (zero && e.offset == span.start)
+                                                                   : (e.offset >= span.start && e.offset < span.end);
+                        if (inside) {
+                            merged.push_back(e);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    } else {
+        if (selection == PartSelection::first_track && tracks.size() > 1) tracks.resize(1);
+        for (int track : tracks) {
+            auto part = detail::track_elements(file, track, options);
+            merged.insert(merged.end(), part.begin(), part.end());
+        }
     }
     std::stable_sort(merged.begin(), merged.end(), [](const ScoreElement& x, const ScoreElement& y) {
         if (x.offset != y.offset) return x.offset < y.offset;
