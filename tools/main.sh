@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
-# Cadenza's main job on a fresh Debian 12 machine: install what is needed,
-# build, and train the paper's model.
+# Cadenza's main job on a fresh Debian 12 machine: install what is needed
+# (Debian packages, including the openttd-openmsx MIDI set, the default corpus),
+# build, train the paper's model for a few minutes, and compose a piece.
+#   tools/main.sh [MIDI_FOLDER...]      (default: the OpenMSX set)
+# Environment: BUILD_DIR (build), RUN_DIR (runs/main), EPOCHS (3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup-debian.sh
 build=${BUILD_DIR:-build}
+run=${RUN_DIR:-runs/main}
+corpus_in=("$@")
+[ ${#corpus_in[@]} -gt 0 ] || corpus_in=(/usr/share/games/openttd/baseset/openmsx)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j "$(nproc)" --target cadenza_synthetic
-"$build"/bin/cadenza-synthetic --seconds "${SECONDS_TO_TRAIN:-20}"
+cmake --build "$build" -j "$(nproc)" --target cadenza_music_app cadenza_midi_dump
+music="$build/bin/cadenza-music"
+mkdir -p "$run"
+echo "== prepare: ${corpus_in[*]}"
+"$music" prepare "${corpus_in[@]}" -o "$run/corpus" --parts all
+echo "== train: the paper's model, ${EPOCHS:-3} epochs"
+rm -rf "$run/model"
+"$music" train "$run/corpus" -o "$run/model" --epochs "${EPOCHS:-3}"
+echo "== generate: 500 tokens"
+"$music" generate "$run/model/best.ckpt" -o "$run/composed.mid" --length 500 --temperature 0.9 --top-p 0.95 --seed 1
+echo
+echo "Your piece: $(realpath "$run/composed.mid")"

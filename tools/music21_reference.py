@@ -22,12 +22,16 @@ import sys
 from music21 import chord, converter, instrument, note
 
 # Varied on purpose: one track or several, meters, triplets, voices, ties,
-# and two files whose tracks music21 files under different instruments.
+# and files whose tracks music21 files under different instruments.
 DEFAULT_FILES = [
     "0fithos.mid", "DOS.mid", "EyesOnMePiano.mid", "Fyw_piano.mid",
     "relmstheme-piano.mid", "roseofmay-piano.mid", "electric_de_chocobo.mid",
     "z_aeristhemepiano.mid", "Finalfantasy6fanfarecomplete.mid",
     "Finalfantasy5gilgameshp.mid", "BlueStone_LastDungeon.mid", "Eternal_Harvest.mid",
+    # partitionByInstrument corner cases: "Piano RH" and program 0 name two
+    # instruments at offset 0, so parts[0] is empty; an instrument one beat in
+    # splits the first rest and starts parts[0].
+    "8.mid", "sera_.mid", "ff8-lfp.mid",
 ]
 
 

@@ -8,6 +8,8 @@ packages=(
   build-essential cmake pkg-config git
   libeigen3-dev catch2 libbenchmark-dev libcli11-dev nlohmann-json3-dev
   libomp-dev clang libclang-rt-14-dev   # the MIDI fuzzer (libFuzzer + sanitizers)
+  libopenblas-openmp-dev                # large GEMMs (optional: the build works without it)
+  openttd-openmsx                       # the default MIDI corpus of tools/main.sh
   python3-torch python3-mido            # reference data and side-by-side benchmarks only
 )
 missing=()

@@ -26,17 +26,20 @@ using namespace cadenza::app;
 namespace {
 
 int cmd_prepare(const std::vector<std::string>& inputs, const std::string& out, const std::string& encoding,
-                int64_t min_count, bool no_rests) {
+                const std::string& parts, int64_t min_count, bool no_rests) {
     Encoding enc = parse_encoding(encoding, "--encoding");
     auto files = find_midi_files(inputs);
     PrepareReport r;
-    Corpus c = prepare_corpus(files, enc, !no_rests, min_count, r);
+    Corpus c = prepare_corpus(files, enc, !no_rests, parse_parts(parts, "--parts"), min_count, r);
     save_corpus(c, out);
     for (const auto& [file, why] : r.skipped) std::printf("skipped %s: %s\n", file.c_str(), why.c_str());
     std::printf("files:            %d read, %zu skipped\n", r.files_read, r.skipped.size());
     std::printf("notes:            %lld (%lld drum notes dropped)\n", (long long)r.notes, (long long)r.drum_notes);
     std::printf("tokens:           %lld (%s encoding%s)\n", (long long)r.tokens, encoding_name(enc),
-                enc == Encoding::paper ? (no_rests ? ", no rests" : ", with rests") : "");
+                enc == Encoding::paper
+                    ? (std::string(no_rests ? ", no rests" : ", with rests") +
+                       (c.parts == Parts::first ? ", first instrument part" : ", all parts")).c_str()
+                    : "");
     std::printf("vocabulary:       %zu%s\n", c.vocabulary.size(),
                 c.vocabulary.has_unknown()
                     ? (" (tokens seen fewer than " + std::to_string(min_count) + " times folded into <unk>: " +
@@ -86,15 +89,18 @@ int main(int argc, char** argv) {
     // prepare
     auto* prepare = app.add_subcommand("prepare", "Read MIDI files and folders, tokenize them, save a corpus");
     std::vector<std::string> inputs;
-    std::string corpus_out, encoding = "paper";
+    std::string corpus_out, encoding = "paper", parts = "first";
     int64_t min_count = 1;
     bool no_rests = false;
     prepare->add_option("INPUT", inputs, "MIDI files or folders (searched recursively)")->required();
     prepare->add_option("-o,--output", corpus_out, "Corpus file to write")->required();
     prepare->add_option("--encoding", encoding, "paper (the paper's notes/chords/rests) or rich (octaves and durations)")
         ->check(CLI::IsMember({"paper", "rich"}));
-    prepare->add_option("--min-count", min_count, "Fold tokens seen fewer times into <unk>")->check(CLI::PositiveNumber);
+    prepare->add_option("--min-count", min_count, "Fold tokens seen fewer times into <unk>")->check(CLI::Range(int64_t(1), int64_t(1) << 40));
     prepare->add_flag("--no-rests", no_rests, "Paper encoding without rest tokens");
+    prepare->add_option("--parts", parts,
+                        "Paper encoding: first (music21's first instrument part, as the paper) or all (every track)")
+        ->check(CLI::IsMember({"first", "all"}));
 
     // train
     auto* train = app.add_subcommand("train", "Train a model on a corpus; a checkpoint every epoch");
@@ -105,7 +111,7 @@ int main(int argc, char** argv) {
     train->add_option("--resume", resume_dir, "Continue the interrupted run in this folder");
     train->add_option("--model", treq.settings.model, "paper (Fig. 7) or stream (Embedding + stateful LSTMs)")
         ->check(CLI::IsMember({"paper", "stream"}));
-    auto* epochs_opt = train->add_option("--epochs", treq.settings.epochs, "Epochs")->check(CLI::PositiveNumber);
+    auto* epochs_opt = train->add_option("--epochs", treq.settings.epochs, "Epochs")->check(CLI::Range(1, 1000000));
     train->add_option("--batch", treq.settings.batch, "Batch size")->check(CLI::Range(1, 65536));
     train->add_option("--seq-len", treq.settings.seq_len, "Window length in tokens")->check(CLI::Range(1, 100000));
     train->add_option("--split", treq.settings.split, "songs (seeded, whole songs) or windows (the paper's)")
@@ -113,13 +119,13 @@ int main(int argc, char** argv) {
     train->add_option("--val-fraction", treq.settings.val_fraction, "Fraction held out for validation")
         ->check(CLI::Range(0.0, 0.9));
     train->add_option("--patience", treq.settings.patience, "Stop after this many epochs without a better validation loss")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0, 1000000));
     auto* threads_opt = train->add_option("--threads", treq.settings.threads, "Threads (0: all cores)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0, 4096));
     train->add_option("--seed", treq.settings.seed, "Seed of every random choice");
-    train->add_option("--lr", treq.settings.lr, "Adam's learning rate")->check(CLI::PositiveNumber);
+    train->add_option("--lr", treq.settings.lr, "Adam's learning rate")->check(CLI::Range(1e-9, 10.0));
     train->add_option("--clip-norm", treq.settings.clip_norm, "Clip gradients to this global norm (0: off)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0.0, 1e9));
     train->add_option("--units", treq.settings.units, "LSTM units (default 128 paper, 256 stream)")
         ->check(CLI::Range(1, 8192));
 
@@ -132,13 +138,13 @@ int main(int argc, char** argv) {
     generate->add_option("--seed", greq.sampling.seed, "Seed: the same seed gives the same file");
     generate->add_option("--primer", greq.primer, "Start from this MIDI file instead of a training window");
     generate->add_option("--temperature", greq.sampling.temperature, "Sample at this temperature (default: argmax)")
-        ->check(CLI::PositiveNumber);
-    generate->add_option("--top-k", greq.sampling.top_k, "Sample among the k most likely")->check(CLI::PositiveNumber);
+        ->check(CLI::Range(0.01, 100.0));
+    generate->add_option("--top-k", greq.sampling.top_k, "Sample among the k most likely")->check(CLI::Range(1, 1000000));
     generate->add_option("--top-p", greq.sampling.top_p, "Sample from the smallest set with this much probability")
         ->check(CLI::Range(0.01, 1.0));
     generate->add_option("--tempo", greq.tempo_bpm, "Beats per minute")->check(CLI::Range(10.0, 400.0));
     generate->add_option("--program", greq.program, "General MIDI instrument, 0..127 (0: piano)")->check(CLI::Range(0, 127));
-    generate->add_option("--threads", greq.threads, "Threads (0: all cores)")->check(CLI::NonNegativeNumber);
+    generate->add_option("--threads", greq.threads, "Threads (0: all cores)")->check(CLI::Range(0, 4096));
 
     // summary
     auto* summary = app.add_subcommand("summary", "Print a model's Keras-style summary");
@@ -147,17 +153,17 @@ int main(int argc, char** argv) {
     Settings summary_settings;
     summary->add_option("CHECKPOINT", summary_ckpt, "A .ckpt file");
     summary->add_option("--vocab", summary_vocab, "Build a fresh model for this vocabulary size instead")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(1, 10000000));
     summary->add_option("--model", summary_settings.model, "paper or stream")->check(CLI::IsMember({"paper", "stream"}));
     summary->add_option("--seq-len", summary_settings.seq_len, "Window length")->check(CLI::Range(1, 100000));
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        return app.exit(e) == 0 ? 0 : 2;  // --help is not an error; every bad argument is 2
     }
     try {
-        if (*prepare) return cmd_prepare(inputs, corpus_out, encoding, min_count, no_rests);
+        if (*prepare) return cmd_prepare(inputs, corpus_out, encoding, parts, min_count, no_rests);
         if (*train) {
             if (!resume_dir.empty()) {
                 treq.resume = true;

@@ -59,6 +59,7 @@ struct Checkpoint {
     music::Vocabulary vocabulary;
     Encoding encoding = Encoding::paper;
     bool rests = true;
+    Parts parts = Parts::first;
     Settings settings;
     Progress progress;
     std::vector<std::vector<int>> seed_windows;
@@ -70,7 +71,8 @@ inline void save_checkpoint(const std::string& path, Sequential<float>& model, c
     io::Container c;
     io::save_model(model, c);
     c.set("cadenza-music", std::string("cadenza-music-checkpoint 1\nencoding ") +
-                               encoding_name(corpus.encoding) + "\nrests " + (corpus.rests ? "1" : "0") + "\n");
+                               encoding_name(corpus.encoding) + "\nrests " + (corpus.rests ? "1" : "0") +
+                               "\nparts " + parts_name(corpus.parts) + "\n");
     c.set("vocabulary", corpus.vocabulary.serialize());
     c.set("settings", s.serialize());
     c.set("progress", p.serialize());
@@ -92,6 +94,7 @@ inline Checkpoint load_checkpoint(const std::string& path, std::shared_ptr<Backe
     auto kv = parse_key_values(c.get("cadenza-music"));
     k.encoding = parse_encoding(kv["encoding"], path);
     k.rests = kv["rests"] == "1";
+    k.parts = parse_parts(kv["parts"], path);
     k.vocabulary = read_vocabulary(c);
     k.settings = Settings::parse(c.get("settings"), path + " (settings)");
     k.progress = Progress::parse(c.get("progress"), path + " (progress)");

@@ -40,9 +40,19 @@ struct Song {
     std::vector<int> ids;
 };
 
+// Which parts of a file the paper encoding reads (the rich one reads all).
+enum class Parts { first, all };
+inline const char* parts_name(Parts p) { return p == Parts::first ? "first" : "all"; }
+inline Parts parse_parts(const std::string& s, const std::string& where) {
+    if (s == "first" || s.empty()) return Parts::first;
+    if (s == "all") return Parts::all;
+    throw Error(where + ": unknown parts '" + s + "' (expected first or all)");
+}
+
 struct Corpus {
     Encoding encoding = Encoding::paper;
     bool rests = true;
+    Parts parts = Parts::first;
     music::Vocabulary vocabulary;
     std::vector<Song> songs;
 
@@ -53,11 +63,16 @@ struct Corpus {
     }
 };
 
-// Tokens of one MIDI file in the given encoding (drums left out).
-inline std::vector<std::string> tokenize(const midi::MidiFile& file, Encoding encoding, bool rests) {
+// Tokens of one MIDI file in the given encoding (drums left out). The paper
+// encoding reads music21's first instrument part, as the paper's code does, or
+// every track (Parts::all), which keeps all of a multi-instrument file.
+inline std::vector<std::string> tokenize(const midi::MidiFile& file, Encoding encoding, bool rests,
+                                         Parts parts) {
     if (encoding == Encoding::paper) {
         music::ScoreOptions o;
         o.include_rests = rests;
+        o.parts = parts == Parts::first ? music::PartSelection::first_instrument
+                                        : music::PartSelection::all_tracks;
         return music::paper_tokens(file, o);
     }
     std::vector<midi::Note> pitched;
@@ -109,7 +124,7 @@ struct PrepareReport {
 };
 
 inline Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, bool rests,
-                             int64_t min_count, PrepareReport& report) {
+                             Parts parts, int64_t min_count, PrepareReport& report) {
     std::vector<std::pair<std::string, std::vector<std::string>>> tokenized;
     std::set<int> pitches;
     for (const auto& path : files) {
@@ -120,7 +135,7 @@ inline Corpus prepare_corpus(const std::vector<std::string>& files, Encoding enc
                 else pitches.insert(n.pitch);
                 ++report.notes;
             }
-            auto tokens = tokenize(f, encoding, rests);
+            auto tokens = tokenize(f, encoding, rests, parts);
             if (tokens.empty()) {
                 report.skipped.push_back({path, "no pitched notes to tokenize"});
                 continue;
@@ -131,14 +146,20 @@ inline Corpus prepare_corpus(const std::vector<std::string>& files, Encoding enc
             report.skipped.push_back({path, e.what()});
         }
     }
-    if (tokenized.empty())
+    if (tokenized.empty()) {
+        std::string first = report.skipped.empty() ? "" : report.skipped.front().second;
+        std::string more = report.skipped.size() > 1
+                               ? " (and " + std::to_string(report.skipped.size() - 1) + " more files failed)"
+                               : "";
         throw Error("none of the " + std::to_string(files.size()) +
-                    " input files could be read and tokenized; nothing to prepare");
+                    " input files could be read and tokenized: " + first + more);
+    }
     std::vector<std::vector<std::string>> streams;
     for (auto& t : tokenized) streams.push_back(t.second);
     Corpus c;
     c.encoding = encoding;
     c.rests = rests;
+    c.parts = parts;
     c.vocabulary = music::Vocabulary::build(streams, min_count);
     for (auto& [name, tokens] : tokenized) {
         Song s{name, c.vocabulary.encode(tokens)};
@@ -154,7 +175,7 @@ inline Corpus prepare_corpus(const std::vector<std::string>& files, Encoding enc
 inline std::string corpus_header(const Corpus& c) {
     std::ostringstream s;
     s << "cadenza-corpus 1\nencoding " << encoding_name(c.encoding) << "\nrests " << (c.rests ? 1 : 0)
-      << "\nsongs " << c.songs.size() << "\n";
+      << "\nparts " << parts_name(c.parts) << "\nsongs " << c.songs.size() << "\n";
     return s.str();
 }
 
@@ -205,6 +226,7 @@ inline Corpus load_corpus(const std::string& path) {
     Corpus c;
     c.encoding = parse_encoding(kv["encoding"], path);
     c.rests = kv["rests"] == "1";
+    c.parts = parse_parts(kv["parts"], path);
     c.vocabulary = read_vocabulary(in);
     io::ByteReader r(in.get("songs"), path + " (songs)");
     uint32_t n = r.get<uint32_t>("the song count");

@@ -74,7 +74,7 @@ struct GenerateResult {
 inline std::vector<int> primer_ids(const std::string& path, const Checkpoint& k) {
     midi::MidiFile f = midi::read_midi(path);
     std::vector<int> ids;
-    for (const auto& t : tokenize(f, k.encoding, k.rests))
+    for (const auto& t : tokenize(f, k.encoding, k.rests, k.parts))
         if (k.vocabulary.contains(t) || k.vocabulary.has_unknown()) ids.push_back(k.vocabulary.encode(t));
     CADENZA_CHECK(!ids.empty(), path, ": none of its tokens are in the model's vocabulary of ",
                   k.vocabulary.size(), "; the primer cannot start the piece");

@@ -13,7 +13,7 @@ pass() { echo "ok: $*"; }
 "$bin/make-midi-corpus" "$work/midi" 6 || fail "could not write the test corpus"
 
 # prepare
-"$music" prepare "$work/midi" -o "$work/corpus" > "$work/prepare.txt" || fail "prepare failed"
+"$music" prepare "$work/midi" -o "$work/corpus" --parts all > "$work/prepare.txt" || fail "prepare failed"
 grep -q "files: *6 read, 0 skipped" "$work/prepare.txt" || fail "prepare summary: $(cat "$work/prepare.txt")"
 grep -q "drum notes dropped" "$work/prepare.txt" || fail "prepare does not report drums"
 pass "prepare"

@@ -614,3 +614,48 @@ TEST_CASE("every file of the Final Fantasy piano set parses", "[midi][reader][da
     CHECK(files == 92);
     CHECK(notes > 50000);
 }
+
+TEST_CASE("program changes and names are kept as instrument events, notes keep file order", "[midi]") {
+    const Bytes bytes = cat({
+        header(1, 2, 480),
+        track({ev(0, {0xFF, 0x03, 0x04, 'S', 'o', 'n', 'g'}), end_of_track}),
+        track({
+            ev(0, {0xFF, 0x03, 0x0A, 'R', 'i', 'g', 'h', 't', ' ', 'H', 'a', 'n', 'd'}),
+            ev(0, {0xC0, 0x05}),
+            ev(0, {0xFF, 0x04, 0x05, 'F', 'l', 'u', 't', 'e'}),
+            ev(0, {0x91, 67, 90}),        // channel 1 first in the file, before the program is set there
+            ev(0, {0x90, 60, 90}),
+            ev(100, {0xC9, 0x00}),        // drums
+            ev(380, {0x81, 67, 0}),
+            ev(0, {0x80, 60, 0}),
+            end_of_track,
+        }),
+    });
+    const MidiFile file = parse(bytes);
+    REQUIRE(file.instrument_events.size() == 5);
+    using Kind = cadenza::midi::InstrumentEvent::Kind;
+    CHECK(file.instrument_events[0].kind == Kind::track_name);
+    CHECK(file.instrument_events[0].track == 0);
+    CHECK(file.instrument_events[0].text == "Song");
+    CHECK(file.instrument_events[1].kind == Kind::track_name);
+    CHECK(file.instrument_events[1].track == 1);
+    CHECK(file.instrument_events[1].channel == -1);
+    CHECK(file.instrument_events[1].text == "Right Hand");
+    CHECK(file.instrument_events[2].kind == Kind::program_change);
+    CHECK(file.instrument_events[2].channel == 0);
+    CHECK(file.instrument_events[2].program == 5);
+    CHECK(file.instrument_events[2].text.empty());
+    CHECK(file.instrument_events[3].kind == Kind::instrument_name);
+    CHECK(file.instrument_events[3].text == "Flute");
+    CHECK(file.instrument_events[4].kind == Kind::program_change);
+    CHECK(file.instrument_events[4].channel == 9);
+    CHECK(file.instrument_events[4].tick == 100);
+    REQUIRE(file.notes.size() == 2);
+    // sorted by (tick, track, channel, pitch); sequence keeps the file order
+    CHECK(file.notes[0].pitch == 60);
+    CHECK(file.notes[0].sequence == 1);
+    CHECK(file.notes[0].program == 5);
+    CHECK(file.notes[1].pitch == 67);
+    CHECK(file.notes[1].sequence == 0);
+    CHECK(file.notes[1].program == 0);
+}

@@ -144,7 +144,9 @@ TEST_CASE("rests fill silences per bar and notes split at barlines", "[tokenize]
 
 TEST_CASE("zero-length notes are grace notes and come first", "[tokenize]") {
     MidiFile f = make_file({make_note(60, 0, 480), make_note(62, 0, 0, 2)});
-    const auto elements = music::score_elements(f);
+    music::ScoreOptions all;
+    all.parts = music::PartSelection::all_tracks;  // no instruments: music21 would keep track 1 only
+    const auto elements = music::score_elements(f, all);
     REQUIRE(elements.size() == 2);
     CHECK(elements[0].grace());
     CHECK(music::paper_token(elements[0]) == "D4");
@@ -155,7 +157,91 @@ TEST_CASE("piano merge joins simultaneous notes of all tracks", "[tokenize]") {
     MidiFile f = make_file({make_note(48, 0, 1920, 1), make_note(64, 0, 480, 2), make_note(67, 5, 480, 2),
                             make_note(65, 480, 960, 2), make_note(36, 480, 500, 3, 9)});
     CHECK(music::piano_merge_tokens(f) == std::vector<std::string>{"0.4.7", "F4"});
-    CHECK(tokens_of(f) == std::vector<std::string>{"C3", "4.7", "F4"});
+    music::ScoreOptions all;
+    all.parts = music::PartSelection::all_tracks;
+    CHECK(music::paper_tokens(f, all) == std::vector<std::string>{"C3", "4.7", "F4"});
+}
+
+namespace {
+cadenza::midi::InstrumentEvent program_change(int track, int channel, int64_t tick, int program) {
+    cadenza::midi::InstrumentEvent e;
+    e.track = track;
+    e.channel = channel;
+    e.tick = tick;
+    e.program = program;
+    return e;
+}
+cadenza::midi::InstrumentEvent name_event(int track, int64_t tick, const std::string& text, bool instrument = false) {
+    cadenza::midi::InstrumentEvent e;
+    e.kind = instrument ? cadenza::midi::InstrumentEvent::Kind::instrument_name
+                        : cadenza::midi::InstrumentEvent::Kind::track_name;
+    e.track = track;
+    e.tick = tick;
+    e.text = text;
+    return e;
+}
+}  // namespace
+
+TEST_CASE("music21 instrument names from track names and programs", "[tokenize]") {
+    using music::detail::music21_names_instrument;
+    CHECK(music21_names_instrument("Piano"));
+    CHECK(music21_names_instrument("Piano RH"));
+    CHECK(music21_names_instrument("Piano (Bass)"));
+    CHECK(music21_names_instrument("Acoustic Grand Piano"));
+    CHECK(music21_names_instrument("Klavier"));
+    CHECK_FALSE(music21_names_instrument("Right Hand"));
+    CHECK_FALSE(music21_names_instrument("Staff-1"));
+    CHECK_FALSE(music21_names_instrument("Rachel_piano"));
+    CHECK_FALSE(music21_names_instrument(""));
+    CHECK(std::string(music::detail::music21_program_name(0)) == "Piano");
+    CHECK(std::string(music::detail::music21_program_name(40)) == "Violin");
+    const auto generic = music::detail::music21_instrument(name_event(1, 0, "Right Hand"));
+    CHECK_FALSE(generic.has_name);
+    CHECK(generic.is_generic);
+    CHECK(generic.part_name == "Right Hand");
+    const auto named = music::detail::music21_instrument(name_event(1, 0, " Piano RH\0junk"));
+    CHECK(named.name == "Piano RH");
+    CHECK_FALSE(named.is_generic);
+    CHECK_FALSE(music::detail::music21_instrument(name_event(1, 0, "Instrument 3", true)).has_name);
+    CHECK(music::detail::music21_instrument(name_event(1, 0, "Lead", true)).name == "Lead");
+    CHECK_FALSE(music::detail::music21_instrument(name_event(1, 0, "Pok\xe9mon")).has_part_name);  // not UTF-8
+}
+
+TEST_CASE("tokens come from music21's first instrument part", "[tokenize]") {
+    // Right hand (track 1) and left hand (track 2), both "Piano" through
+    // program 0 (the generic track-name instruments are dropped): one part.
+    MidiFile f = make_file({make_note(72, 0, 480, 1), make_note(48, 0, 1920, 2), make_note(74, 480, 960, 1)}, 480);
+    f.track_count = 3;
+    f.instrument_events = {name_event(1, 0, "Right Hand"), program_change(1, 0, 0, 0),
+                           name_event(2, 0, "Left Hand"), program_change(2, 1, 0, 0)};
+    CHECK(tokens_of(f) == std::vector<std::string>{"C5", "C3", "D5"});
+    // The left hand on a violin: parts[0] is the piano (it comes first).
+    f.instrument_events.back().program = 40;
+    CHECK(tokens_of(f) == std::vector<std::string>{"C5", "D5"});
+    music::ScoreOptions all;
+    all.parts = music::PartSelection::all_tracks;
+    CHECK(music::paper_tokens(f, all) == std::vector<std::string>{"C5", "C3", "D5"});
+    music::ScoreOptions first;
+    first.merge_tracks = false;  // the older spelling of first_track
+    CHECK(music::paper_tokens(f, first) == std::vector<std::string>{"C5", "D5"});
+    // "Piano RH" and program 0 name two instruments at offset 0 ("Piano RH",
+    // "Piano"): the first lasts no time, and parts[0] gets nothing.
+    f.instrument_events = {name_event(1, 0, "Piano RH"), program_change(1, 0, 0, 0)};
+    CHECK(tokens_of(f).empty());
+    // Without any instrument, the parts are the tracks: the first one.
+    f.instrument_events.clear();
+    CHECK(tokens_of(f) == std::vector<std::string>{"C5", "D5"});
+    // An instrument a beat in starts the part and splits the rest before it.
+    f.instrument_events = {name_event(1, 0, "Piano Left"), program_change(1, 0, 480, 0)};
+    f.notes = {make_note(60, 960, 1440, 1)};
+    CHECK(tokens_of(f, true) == std::vector<std::string>{"rest_1.0"});
+}
+
+TEST_CASE("notes starting together keep their file order", "[tokenize]") {
+    MidiFile f = make_file({make_note(60, 0, 480), make_note(67, 0, 960)});
+    f.notes[0].sequence = 1;  // G4 came first in the file
+    f.notes[1].sequence = 0;
+    CHECK(tokens_of(f) == std::vector<std::string>{"G4", "C4"});
 }
 
 TEST_CASE("decoding places elements every half quarter", "[tokenize]") {
@@ -230,13 +316,14 @@ TEST_CASE("tokens agree with music21 on the dataset", "[tokenize][dataset]") {
         SUCCEED();
         return;
     }
-    // Files whose tracks music21 files under one instrument: we expect every token.
+    // Files we expect token for token (partitionByInstrument included).
     const std::vector<std::string> exact = {"0fithos", "DOS", "electric_de_chocobo", "z_aeristhemepiano",
-                                            "Finalfantasy6fanfarecomplete", "BlueStone_LastDungeon"};
-    // Files where music21's partitionByInstrument keeps only some tracks
-    // (docs/music-encoding.md): measured and reported, not required.
-    const std::vector<std::string> partial = {"EyesOnMePiano", "Fyw_piano", "relmstheme-piano",
-                                              "roseofmay-piano", "Finalfantasy5gilgameshp", "Eternal_Harvest"};
+                                            "Finalfantasy6fanfarecomplete", "BlueStone_LastDungeon",
+                                            "relmstheme-piano", "roseofmay-piano", "Finalfantasy5gilgameshp",
+                                            "8", "sera_"};
+    // Files with differences explained in docs/music-encoding.md (note
+    // pairing, voices): measured and reported, not required token by token.
+    const std::vector<std::string> partial = {"EyesOnMePiano", "Fyw_piano", "Eternal_Harvest", "ff8-lfp"};
     size_t matched = 0, total = 0;
     auto compare = [&](const std::string& name, bool must_match) {
         std::ifstream in(fixtures + "/" + name + ".txt");
@@ -259,6 +346,6 @@ TEST_CASE("tokens agree with music21 on the dataset", "[tokenize][dataset]") {
     for (const auto& name : exact) compare(name, true);
     for (const auto& name : partial) compare(name, false);
     std::cout << "music21 agreement total: " << matched << "/" << total << "\n";
-    CHECK(matched * 2 > total);
+    CHECK(double(matched) >= 0.6 * double(total));  // measured: 7803/12790 (0.61)
 }
 #endif

@@ -37,12 +37,11 @@ public:
     // calls inside run single-threaded (OpenMP does not nest, and Eigen stays on
     // one thread inside a parallel region).
     void for_each_batch_slice(int B, const std::function<void(int, int)>& fn) override {
-        const int nt = std::min(threads_, B / min_rows_per_thread);
-        if (nt <= 1 || omp_in_parallel()) {
+        if (threads_ <= 1 || B < 2 * min_rows_per_thread || omp_in_parallel()) {
             fn(0, B);
             return;
         }
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel num_threads(threads_)
         {
             const int t = omp_get_thread_num(), n = omp_get_num_threads();
             fn(B * t / n, B * (t + 1) / n);
@@ -72,6 +71,26 @@ public:
         // Stored shapes: A is [M,K] or [K,M]; B is [K,N] or [N,K].
         CMap a(A, ta == Trans::no ? M : K, ta == Trans::no ? K : M, Stride(lda));
         CMap b(B, tb == Trans::no ? K : N, tb == Trans::no ? N : K, Stride(ldb));
+        if (M == 1 && ta == Trans::no) {
+            // One row (generation at batch 1): a matrix-vector product, no packing.
+            using Row = Eigen::Matrix<T, 1, Eigen::Dynamic>;
+            Eigen::Map<const Row> x(A, K);
+            Eigen::Map<Row> y(C, N);
+            if (beta == T(0)) y.setZero();
+            else if (beta != T(1)) y *= beta;
+            // A large one (the paper's Dense over 12800 inputs) streams its
+            // weights from memory: split the outputs across the threads.
+            const bool split = double(N) * K >= (1 << 20) && threads_ > 1 && !omp_in_parallel();
+#pragma omp parallel num_threads(threads_) if (split)
+            {
+                const int t = omp_get_thread_num(), n = omp_get_num_threads();
+                const int n0 = int(int64_t(N) * t / n), n1 = int(int64_t(N) * (t + 1) / n);
+                auto part = y.segment(n0, n1 - n0);
+                if (tb == Trans::no) part.noalias() += alpha * x * b.middleCols(n0, n1 - n0);
+                else part.noalias() += alpha * (b.middleRows(n0, n1 - n0) * x.transpose()).transpose();
+            }
+            return;
+        }
         if (beta == T(0)) {
             if (ta == Trans::no && tb == Trans::no) c.noalias() = alpha * a * b;
             else if (ta == Trans::no) c.noalias() = alpha * a * b.transpose();
@@ -151,9 +170,9 @@ public:
                                  T dloss_per_row, T* dlogits) override {
         double total = 0;
         // Each thread sums its contiguous block of rows; blocks added in order.
-        const int nt = rows >= 16 ? std::min(threads_, 64) : 1;
+        const int nt = std::min(threads_, 64);
         double partial[64] = {};
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel num_threads(nt) if (rows >= 16)
         {
             int t = omp_get_thread_num(), n = omp_get_num_threads();
             int64_t r0 = rows * t / n, r1 = rows * (t + 1) / n;
@@ -164,15 +183,16 @@ public:
                                                         dlogits ? dlogits + r * V : nullptr);
             partial[t] = s;
         }
-        for (int t = 0; t < nt && t < 64; ++t) total += partial[t];
+        for (int t = 0; t < nt; ++t) total += partial[t];
         return total;
     }
 
     void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step,
                       uint32_t layer) override {
         const int64_t blocks = (n + 3) / 4;
-        const int nt = n >= 65536 ? threads_ : 1;
-#pragma omp parallel num_threads(nt)
+        // (A constant team size with an if clause: switching OpenMP's team size
+        // between regions costs far more than these loops.)
+#pragma omp parallel num_threads(threads_) if (n >= 65536)
         {
             const int64_t t = omp_get_thread_num(), k = omp_get_num_threads();
             this->dropout_mask_blocks(mask, blocks * t / k, blocks * (t + 1) / k, n, p, seed, step,

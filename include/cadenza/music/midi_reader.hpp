@@ -444,6 +444,7 @@ private:
                     note.program = program[channel];
                     note.pitch = first;
                     note.velocity = second;
+                    note.sequence = int(index - first_note);
                     note.start_tick = tick;
                     note.end_tick = -1;  // sounding
                     next_.push_back(no_note);

@@ -19,6 +19,7 @@ struct Note {
     int program = 0;    // General MIDI program in force on that channel at note-on, 0..127
     int pitch = 60;     // MIDI key number, 0..127 (60 is middle C, "C4")
     int velocity = 64;  // 1..127
+    int sequence = 0;   // its note-on's place among the note-ons of its track, in file order (from 0)
     int64_t start_tick = 0;
     int64_t end_tick = 0;  // >= start_tick; equal for a zero-length note
     double start_s = 0.0;  // through the tempo map

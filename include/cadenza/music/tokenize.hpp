@@ -36,14 +36,16 @@
 //     tempo/key/time-signature points that fall inside a gap. In a track that
 //     needs voices, a measure with overlapping notes is split into voices
 //     (first fit) and every voice gets its own rests.
-//  5. The parts are merged (merge_tracks: as partitionByInstrument does when
-//     all tracks carry the same instrument) in order of offset, grace notes
-//     first, then track, then the order inside the track.
-// Differences from music21 that remain (docs/music-encoding.md): music21
-// partitions by instrument name (from track names and program changes, and
-// keeps only parts[0]); notes with the same pitch that overlap pair with the
-// reader's first-in-first-out rule instead of music21's; notes that start on
-// one tick keep the reader's (channel, pitch) order rather than file order.
+//  5. partitionByInstrument, parts[0] (ScoreOptions::parts, default
+//     first_instrument): program changes and track/instrument names become
+//     instruments; each lasts until the next of its track; parts[0] takes what
+//     starts inside the spans of the first instrument name met (track order).
+//     Merged in order of offset, grace notes first, then track, then the
+//     order inside the track. all_tracks merges every track instead.
+// Differences from music21 that remain (docs/music-encoding.md): notes with
+// the same pitch that overlap pair with the reader's first-in-first-out rule
+// instead of music21's nearest-following note-off; some measures with voices
+// get other rests.
 //
 // Times inside use whole units of 1/48 quarter note, which hold every point of
 // the (4, 3) grid and every barline down to 1/16-note denominators.
@@ -408,6 +410,7 @@ struct M21Instrument {
     std::string name;
     bool has_part_name = false;
     std::string part_name;
+    bool is_generic = true;  // of class Instrument itself (fromString found nothing)
 };
 
 inline M21Instrument music21_instrument(const midi::InstrumentEvent& event) {
@@ -416,6 +419,7 @@ inline M21Instrument music21_instrument(const midi::InstrumentEvent& event) {
     if (event.kind == midi::InstrumentEvent::Kind::program_change) {
         inst.has_name = true;
         inst.name = event.channel == kDrumChannel ? "Percussion" : music21_program_name(event.program);
+        inst.is_generic = false;
         return inst;
     }
     if (!valid_utf8(event.text)) return inst;  // UnicodeDecodeError: a generic Instrument
@@ -427,6 +431,7 @@ inline M21Instrument music21_instrument(const midi::InstrumentEvent& event) {
     if (!decoded.empty() && music21_names_instrument(decoded)) {
         inst.has_name = true;  // fromString names the instrument after the whole string
         inst.name = decoded;
+        inst.is_generic = false;
     }
     if (decoded.empty()) return inst;
     std::string lower = decoded;
@@ -456,37 +461,42 @@ inline M21Instrument music21_instrument(const midi::InstrumentEvent& event) {
     return inst;
 }
 
-// The instruments of one track after music21's instrument.deduplicate: at
-// each tick, instruments that agree on at most one part name and at most one
-// instrument name become one (generic ones dropped, names standardized);
-// otherwise all stay, in file order.
+// The instruments of one track after music21's instrument.deduplicate. It
+// means to compare the instruments at each offset, but the OffsetTree it
+// builds holds the whole stream as one payload, so it compares all the
+// instruments of the track at once: when they agree on at most one part name
+// and at most one instrument name, either all are of one class (all generic,
+// or all specific: then only the earliest stays) or generic ones are dropped;
+// survivors take the shared names. Otherwise all stay. In tick order.
 inline std::vector<M21Instrument> track_instruments(const midi::MidiFile& file, int track) {
     std::vector<M21Instrument> all;
     for (const auto& event : file.instrument_events)
         if (event.track == track) all.push_back(music21_instrument(event));
     std::stable_sort(all.begin(), all.end(), [](const M21Instrument& a, const M21Instrument& b) { return a.tick < b.tick; });
+    if (all.size() < 2) return all;
+    std::vector<std::string> names, part_names;
+    size_t generic_count = 0;
+    for (const auto& inst : all) {
+        if (inst.has_name && std::find(names.begin(), names.end(), inst.name) == names.end()) names.push_back(inst.name);
+        if (inst.has_part_name && std::find(part_names.begin(), part_names.end(), inst.part_name) == part_names.end())
+            part_names.push_back(inst.part_name);
+        // A name fromString does not know gives a generic Instrument; an
+        // instrument-name meta keeps its text as instrumentName all the same.
+        generic_count += inst.is_generic;
+    }
+    if (names.size() > 1 || part_names.size() > 1) return all;
     std::vector<M21Instrument> out;
-    for (size_t i = 0; i < all.size();) {
-        size_t j = i;
-        while (j < all.size() && all[j].tick == all[i].tick) ++j;
-        std::vector<std::string> names, part_names;
-        for (size_t k = i; k < j; ++k) {
-            if (all[k].has_name && std::find(names.begin(), names.end(), all[k].name) == names.end())
-                names.push_back(all[k].name);
-            if (all[k].has_part_name && std::find(part_names.begin(), part_names.end(), all[k].part_name) == part_names.end())
-                part_names.push_back(all[k].part_name);
-        }
-        if (j - i > 1 && names.size() <= 1 && part_names.size() <= 1) {
-            M21Instrument one = all[i];
-            one.has_name = !names.empty();
-            one.name = names.empty() ? "" : names[0];
-            one.has_part_name = !part_names.empty();
-            one.part_name = part_names.empty() ? "" : part_names[0];
-            out.push_back(one);
-        } else {
-            out.insert(out.end(), all.begin() + long(i), all.begin() + long(j));
-        }
-        i = j;
+    if (generic_count == 0 || generic_count == all.size()) {
+        out.push_back(all.front());
+    } else {
+        for (const auto& inst : all)
+            if (!inst.is_generic) out.push_back(inst);
+    }
+    for (auto& inst : out) {
+        inst.has_name = !names.empty();
+        inst.name = names.empty() ? "" : names[0];
+        inst.has_part_name = !part_names.empty();
+        inst.part_name = part_names.empty() ? "" : part_names[0];
     }
     return out;
 }
@@ -555,8 +565,10 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
     std::vector<const midi::Note*> notes;
     for (const auto& n : file.notes)
         if (n.track == track) notes.push_back(&n);
-    std::stable_sort(notes.begin(), notes.end(),
-                     [](const midi::Note* a, const midi::Note* b) { return a->start_tick < b->start_tick; });
+    // music21 keeps notes that start together in file order.
+    std::stable_sort(notes.begin(), notes.end(), [](const midi::Note* a, const midi::Note* b) {
+        return a->start_tick != b->start_tick ? a->start_tick < b->start_tick : a->sequence < b->sequence;
+    });
 
     // 1. Chords: music21 gathers without checking whether a later note was
     //    already taken by an earlier chord, so a note can sound in two.
@@ -597,7 +609,8 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
     for (const auto& e : file.time_signatures) if (e.track == track) own_meta_ticks.push_back(e.tick);
     for (const auto& e : file.key_signatures) if (e.track == track) own_meta_ticks.push_back(e.tick);
     // ... and so do its Instrument objects (program changes, names).
-    for (const auto& e : file.instrument_events) if (e.track == track) own_meta_ticks.push_back(e.tick);
+    const std::vector<M21Instrument> instruments = track_instruments(file, track);
+    for (const auto& e : instruments) own_meta_ticks.push_back(e.tick);
     for (int64_t tick : own_meta_ticks) {
         TimedElement t;
         t.meta = true;
@@ -667,13 +680,14 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& e : file.tempo_map) if (applies(e.track)) meta_points.push_back(meta_offset(e.tick));
     for (const auto& e : file.key_signatures) if (applies(e.track)) meta_points.push_back(meta_offset(e.tick));
+    for (const auto& e : instruments) meta_points.push_back(meta_offset(e.tick));
     int64_t end = 0;
     for (const auto& e : elements) end = std::max(end, e.offset + e.duration);
     for (int64_t p : meta_points) end = std::max(end, p);
     const std::vector<Bar> bars = make_bars(signatures, end);
 
     // Split at barlines (makeTies); put pieces into their bars.
-    std::vector<std::vector<ScoreElement>> in_bar(bars.size());
+    std::vector<std::vector<ScoreElement>> in_bar(bars.size()), carried(bars.size());
     auto bar_of = [&](int64_t offset) {
         size_t b = size_t(std::upper_bound(bars.begin(), bars.end(), offset,
                                            [](int64_t o, const Bar& bar) { return o < bar.start; }) - bars.begin());
@@ -692,7 +706,16 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
             piece.tie_continuation = true;
             ++b;
         }
-        in_bar[b].push_back(piece);
+        (piece.tie_continuation ? carried : in_bar)[b].push_back(piece);
+    }
+    // makeTies inserts a continuation into the next measure after what that
+    // measure already holds, so it follows notes starting on the barline.
+    for (size_t b = 0; b < bars.size(); ++b) {
+        in_bar[b].insert(in_bar[b].end(), carried[b].begin(), carried[b].end());
+        std::stable_sort(in_bar[b].begin(), in_bar[b].end(), [](const ScoreElement& x, const ScoreElement& y) {
+            if (x.offset != y.offset) return x.offset < y.offset;
+            return x.grace() && !y.grace();
+        });
     }
 
     // 4. Rests, per bar or per voice; flatten order: bar by bar, voice by voice.
