@@ -100,8 +100,35 @@ void PaperTrainStep(benchmark::State& state) {
         benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The stream model (Embedding 64, LSTM 256, LSTM 256, Dense V at every step) at
+// batch 128, windows of 100, V = 374: forward, backward, Adam.
+void StreamTrainStep(benchmark::State& state) {
+    const int B = int(state.range(0)), V = 374, T = 100, E = 64, H = 256;
+    Sequential<float> m;
+    typename Lstm<float>::Options o;
+    o.units = H;
+    o.stateful = true;
+    m.add<Embedding<float>>(V, E);
+    m.add<Lstm<float>>(o);
+    m.add<Lstm<float>>(o);
+    m.add<Dense<float>>(V);
+    m.build({T, 1}, 1);
+    Tensor<float> x({T, B, 1});
+    std::vector<int32_t> y(static_cast<size_t>(T) * B, 0);
+    for (int64_t i = 0; i < x.numel(); ++i) {
+        x[i] = float((i * 13) % V);
+        y[size_t(i)] = int32_t((i * 7) % V);
+    }
+    for (auto _ : state) benchmark::DoNotOptimize(m.train_batch(x, y.data()).loss_sum);
+    double flops = 3 * (lstm_forward_flops(T, B, E, H) + lstm_forward_flops(T, B, H, H) +
+                        2.0 * T * B * H * V);
+    state.counters["GFLOP/s"] =
+        benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 
+BENCHMARK(StreamTrainStep)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(LstmForward)->Args({100, 128, 128, 128})->Args({100, 128, 256, 256})->Args({100, 64, 512, 512})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(LstmForwardBackward)->Args({100, 128, 128, 128})->Args({100, 128, 256, 256})
