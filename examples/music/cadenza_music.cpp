@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
     train->add_option("--model", treq.settings.model, "paper (Fig. 7) or stream (Embedding + stateful LSTMs)")
         ->check(CLI::IsMember({"paper", "stream"}));
     auto* epochs_opt = train->add_option("--epochs", treq.settings.epochs, "Epochs")->check(CLI::Range(1, 1000000));
-    train->add_option("--batch", treq.settings.batch, "Batch size")->check(CLI::Range(1, 65536));
+    auto* batch_opt = train->add_option("--batch", treq.settings.batch, "Batch size (default 128; stream model: 32 lanes)")
+        ->check(CLI::Range(1, 65536));
     train->add_option("--seq-len", treq.settings.seq_len, "Window length in tokens")->check(CLI::Range(1, 100000));
     train->add_option("--split", treq.settings.split, "songs (seeded, whole songs) or windows (the paper's)")
         ->check(CLI::IsMember({"songs", "windows"}));
@@ -176,6 +177,9 @@ int main(int argc, char** argv) {
                     return 2;
                 }
             }
+            // The stream model's batch is its number of parallel lanes through the
+            // corpus: 128 lanes would leave a few updates per epoch on a small corpus.
+            if (treq.settings.model == "stream" && batch_opt->count() == 0) treq.settings.batch = 32;
             treq.epochs_given = epochs_opt->count() > 0;
             treq.threads_given = threads_opt->count() > 0;
             return run_train(treq);

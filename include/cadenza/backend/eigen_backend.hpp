@@ -80,7 +80,7 @@ public:
             else if (beta != T(1)) y *= beta;
             // A large one (the paper's Dense over 12800 inputs) streams its
             // weights from memory: split the outputs across the threads.
-            const bool split = double(N) * K >= (1 << 20) && threads_ > 1 && !omp_in_parallel();
+            const bool split = double(N) * K >= (1 << 17) && threads_ > 1 && !omp_in_parallel();
 #pragma omp parallel num_threads(threads_) if (split)
             {
                 const int t = omp_get_thread_num(), n = omp_get_num_threads();
