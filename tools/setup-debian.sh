@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Cadenza needs from Debian 12's packages. Idempotent: when every
 # package is already installed it does nothing (no apt-get update).
-#   tools/setup-debian.sh            build, test and run dependencies
+#   tools/setup-debian.sh               build, test and run dependencies
+#   tools/setup-debian.sh --reference   also PyTorch and mido, for regenerating
+#                                       test fixtures and the side-by-side benchmarks
 set -euo pipefail
 
 packages=(
@@ -10,8 +12,10 @@ packages=(
   libomp-dev clang libclang-rt-14-dev   # the MIDI fuzzer (libFuzzer + sanitizers)
   libopenblas-openmp-dev                # large GEMMs (optional: the build works without it)
   openttd-openmsx                       # the default MIDI corpus of tools/main.sh
-  python3-torch python3-mido            # reference data and side-by-side benchmarks only
 )
+if [ "${1:-}" = "--reference" ]; then
+  packages+=(python3-torch python3-mido libopenblas0-pthread)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
