@@ -24,29 +24,19 @@ import subprocess
 import sys
 import textwrap
 
+from torch_reference import best_torch_env
+
 TORCH = textwrap.dedent(r'''
     import json, sys, time, torch
     torch.set_num_threads(1)
     kind, V = sys.argv[1], int(sys.argv[2])
     torch.manual_seed(0)
     T = 100
-    class Paper(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.l1 = torch.nn.LSTM(1, 128); self.l2 = torch.nn.LSTM(128, 128)
-            self.d1 = torch.nn.Linear(12800, 256); self.d2 = torch.nn.Linear(256, V)
-            self.drop = torch.nn.Dropout(0.3)
-        def forward(self, x):
-            h, _ = self.l1(x); h = self.drop(h); h, _ = self.l2(h)
-            return self.d2(self.drop(self.d1(h.transpose(0, 1).reshape(x.shape[1], -1))))
-    class Stream(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.e = torch.nn.Embedding(V, 64); self.l = torch.nn.LSTM(64, 256, num_layers=2)
-            self.d = torch.nn.Linear(256, V)
-        def forward(self, ids, state=None):
-            h, state = self.l(self.e(ids), state)
-            return self.d(h), state
+    sys.path.insert(0, sys.argv[3])
+    from torch_reference import make_models
+    PaperModel, StreamModel = make_models(torch)
+    Paper = lambda: PaperModel(V)
+    Stream = lambda: StreamModel(V)
     def median_of(fn, n):
         fn(); ts = []
         for _ in range(n):
@@ -86,11 +76,9 @@ TORCH = textwrap.dedent(r'''
 
 
 def torch_run(kind, vocab):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="1")
-    env.pop("OPENBLAS_CORETYPE", None)
-    env.pop("OPENBLAS_L2_SIZE", None)
-    out = subprocess.run([sys.executable, "-c", TORCH, kind, str(vocab)], check=True, capture_output=True,
-                         text=True, env=env).stdout
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = subprocess.run([sys.executable, "-c", TORCH, kind, str(vocab), here], check=True, capture_output=True,
+                         text=True, env=best_torch_env()).stdout
     return json.loads(out)
 
 

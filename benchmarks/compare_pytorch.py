@@ -21,6 +21,8 @@ import subprocess
 import sys
 import textwrap
 
+from torch_reference import best_torch_env
+
 CASES = [
     # name,                  our benchmark,                              torch kind, args
     ("paper train step B=128", "PaperTrainStep/128/real_time", "paper", (128,)),
@@ -48,17 +50,10 @@ TORCH_CHILD = textwrap.dedent(r'''
 
     if kind == "paper":
         B, = args; T, V = 100, 373
-        class Paper(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.l1 = torch.nn.LSTM(1, 128); self.l2 = torch.nn.LSTM(128, 128)
-                self.d1 = torch.nn.Linear(12800, 256); self.d2 = torch.nn.Linear(256, V)
-                self.drop = torch.nn.Dropout(0.3)
-            def forward(self, x):                       # x: [T, B, 1]
-                h, _ = self.l1(x); h = self.drop(h); h, _ = self.l2(h)
-                h = h.transpose(0, 1).reshape(x.shape[1], -1)   # Keras's Flatten
-                return self.d2(self.drop(self.d1(h)))
-        m = Paper(); opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
+        sys.path.insert(0, sys.argv[4])
+        from torch_reference import make_models
+        Paper, _ = make_models(torch)
+        m = Paper(V); opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
         x = torch.rand(T, B, 1); y = torch.randint(0, V, (B,))
         def step():
             opt.zero_grad(); torch.nn.functional.cross_entropy(m(x), y).backward(); opt.step()
@@ -77,15 +72,6 @@ TORCH_CHILD = textwrap.dedent(r'''
 ''')
 
 
-def torch_env():
-    env = dict(os.environ)
-    env.pop("OPENBLAS_CORETYPE", None)
-    env.pop("OPENBLAS_L2_SIZE", None)
-    env["OPENBLAS_NUM_THREADS"] = "2"
-    env["OMP_NUM_THREADS"] = "1"
-    return env
-
-
 def run_ours(binary, names, min_time):
     pattern = "^(" + "|".join(n.replace("/real_time", "") for n in names) + ")/"
     out = subprocess.run([binary, "--benchmark_filter=" + pattern, "--benchmark_format=json",
@@ -100,8 +86,9 @@ def run_ours(binary, names, min_time):
 
 
 def run_torch(kind, args, iters):
-    out = subprocess.run([sys.executable, "-c", TORCH_CHILD, kind, ",".join(map(str, args)), str(iters)],
-                         check=True, capture_output=True, text=True, env=torch_env()).stdout
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = subprocess.run([sys.executable, "-c", TORCH_CHILD, kind, ",".join(map(str, args)), str(iters), here],
+                         check=True, capture_output=True, text=True, env=best_torch_env()).stdout
     return json.loads(out)
 
 
