@@ -5,6 +5,7 @@
 //   cadenza-music train --resume RUN_DIR           continue an interrupted run
 //   cadenza-music generate CHECKPOINT -o OUT.mid   compose
 //   cadenza-music summary CHECKPOINT | --vocab N   the Keras-style table
+//   cadenza-music report RUN_DIR [-o DIR]          plots, metrics, sheet music, audio, HTML
 //
 // Every failure is one sentence on standard error and a non-zero exit status:
 // 1 for bad input files, 2 for bad arguments, 3 for a diverging loss.
@@ -16,8 +17,10 @@
 #include <vector>
 
 #include "corpus.hpp"
+#include "device.hpp"
 #include "generate.hpp"
 #include "models.hpp"
+#include "report.hpp"
 #include "train.hpp"
 
 using namespace cadenza;
@@ -66,7 +69,7 @@ int cmd_summary(const std::string& checkpoint, int vocab, const Settings& s) {
 }
 
 int cmd_generate(GenerateRequest req) {
-    auto backend = std::make_shared<EigenBackend<float>>(req.threads);
+    auto backend = make_backend(req.device, req.threads);
     Checkpoint k = load_checkpoint(req.checkpoint, backend);
     GenerateResult g = compose(k, req);
     int dropped = 0;
@@ -123,6 +126,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 1000000));
     auto* threads_opt = train->add_option("--threads", treq.settings.threads, "Threads (0: all cores)")
         ->check(CLI::Range(0, 4096));
+    train->add_option("--device", treq.device, "cpu, or cuda (builds with the CUDA backend)")
+        ->check(CLI::IsMember({"cpu", "cuda"}));
     train->add_option("--seed", treq.settings.seed, "Seed of every random choice");
     train->add_option("--lr", treq.settings.lr, "Adam's learning rate")->check(CLI::Range(1e-9, 10.0));
     train->add_option("--clip-norm", treq.settings.clip_norm, "Clip gradients to this global norm (0: off)")
@@ -146,6 +151,18 @@ int main(int argc, char** argv) {
     generate->add_option("--tempo", greq.tempo_bpm, "Beats per minute")->check(CLI::Range(10.0, 400.0));
     generate->add_option("--program", greq.program, "General MIDI instrument, 0..127 (0: piano)")->check(CLI::Range(0, 127));
     generate->add_option("--threads", greq.threads, "Threads (0: all cores)")->check(CLI::Range(0, 4096));
+    generate->add_option("--device", greq.device, "cpu, or cuda (builds with the CUDA backend)")
+        ->check(CLI::IsMember({"cpu", "cuda"}));
+
+    // report
+    auto* report = app.add_subcommand("report", "Plots, metrics, sheet music, audio and one HTML page for a run");
+    ReportRequest rreq;
+    report->add_option("RUN_DIR", rreq.run_dir, "Run folder made by `train` (best.ckpt or last.ckpt)")->required();
+    report->add_option("-o,--output", rreq.out_dir, "Report folder (default RUN_DIR/report)");
+    report->add_option("--pieces", rreq.pieces, "Pieces to compose (temperature 1, top-p 0.95)")->check(CLI::Range(1, 1000));
+    report->add_option("--length", rreq.length, "Tokens per piece")->check(CLI::Range(1, 1000000));
+    report->add_option("--seed", rreq.seed, "Seed of the first piece; piece k uses seed + k - 1");
+    report->add_option("--threads", rreq.threads, "Threads (0: all cores)")->check(CLI::Range(0, 4096));
 
     // summary
     auto* summary = app.add_subcommand("summary", "Print a model's Keras-style summary");
@@ -185,6 +202,7 @@ int main(int argc, char** argv) {
             return run_train(treq);
         }
         if (*generate) return cmd_generate(greq);
+        if (*report) return run_report(rreq);
         if (*summary) {
             if (summary_ckpt.empty() && summary_vocab == 0) {
                 std::fprintf(stderr, "cadenza-music summary: give a CHECKPOINT or --vocab N\n");

@@ -63,6 +63,7 @@ struct GenerateRequest {
     double tempo_bpm = 120;
     int program = 0;
     int threads = 0;
+    std::string device = "cpu";  // cpu | cuda (device.hpp)
 };
 
 struct GenerateResult {

@@ -9,6 +9,7 @@
 #include "batches.hpp"
 #include "checkpoint.hpp"
 #include "corpus.hpp"
+#include "device.hpp"
 #include "models.hpp"
 #include "progress_bar.hpp"
 
@@ -21,6 +22,7 @@ struct TrainRequest {
     Settings settings;    // ignored when resuming, except threads and epochs
     bool epochs_given = false;
     bool threads_given = false;
+    std::string device = "cpu";  // cpu | cuda (device.hpp)
 };
 
 // The data of a run, cut the same way every time from the corpus and the settings.
@@ -98,7 +100,7 @@ inline int run_train(const TrainRequest& req) {
     Progress progress;
     std::unique_ptr<Sequential<float>> model;
     Corpus corpus;
-    auto backend = std::make_shared<EigenBackend<float>>(req.settings.threads);
+    auto backend = make_backend(req.device, req.settings.threads);
 
     if (req.resume) {
         CADENZA_CHECK(fs::exists(last), req.run_dir, ": nothing to resume (no last.ckpt in the folder)");
@@ -129,10 +131,10 @@ inline int run_train(const TrainRequest& req) {
     std::printf("%s\n", model->summary().c_str());
     std::printf("corpus: %zu songs, %lld tokens, vocabulary %zu (%s encoding)\n", corpus.songs.size(),
                 (long long)corpus.token_count(), corpus.vocabulary.size(), encoding_name(corpus.encoding));
-    std::printf("training %s model: %lld samples, validation %lld (split by %s), batch %d, %d threads\n",
+    std::printf("training %s model: %lld samples, validation %lld (split by %s), batch %d, %s\n",
                 s.model.c_str(), (long long)data.train->size(),
                 (long long)(data.validation ? data.validation->size() : 0), s.split.c_str(), s.batch,
-                backend->threads());
+                describe_backend(*backend).c_str());
     std::fflush(stdout);
     if (progress.epoch >= s.epochs) {
         std::printf("the run already finished its %d epochs\n", s.epochs);
