@@ -12,6 +12,8 @@ packages=(
   libomp-dev clang libclang-rt-14-dev   # the MIDI fuzzer (libFuzzer + sanitizers)
   libopenblas-openmp-dev                # large GEMMs (optional: the build works without it)
   openttd-openmsx                       # the default MIDI corpus of tools/main.sh
+  chromium librsvg2-bin                 # report: PNG copies, and CI renders the HTML page
+  lilypond fluidsynth fluid-soundfont-gm  # report: sheet music and audio (optional tools)
 )
 if [ "${1:-}" = "--reference" ]; then
   packages+=(python3-torch python3-mido libopenblas0-pthread)
