@@ -68,11 +68,14 @@ fi
 
 echo "fuzzing the MIDI reader for ${seconds}s (work folder: $work)"
 status=0
+# libFuzzer's progress lines go to a log; a failure prints its end.
 "$work/fuzz_midi" "$work/corpus" "$work/seeds" \
     -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -timeout=10 \
-    -artifact_prefix="$work/artifacts/" -print_final_stats=1 || status=$?
+    -artifact_prefix="$work/artifacts/" -print_final_stats=1 > "$work/fuzz.log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then
-    echo "fuzz_midi.sh: the fuzzer failed (exit $status); reproducers in $work/artifacts/" >&2
+    tail -n 60 "$work/fuzz.log" >&2
+    echo "fuzz_midi.sh: the fuzzer failed (exit $status); reproducers in $work/artifacts/, log in $work/fuzz.log" >&2
     exit "$status"
 fi
+grep -E "^stat::(number_of_executed_units|peak_rss_mb)" "$work/fuzz.log" || true
 echo "fuzz_midi.sh: no crash in ${seconds}s"
