@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "cadenza/music/analysis.hpp"
+#include "cadenza/music/svg_plot.hpp"
 #include "corpus.hpp"
 #include "device.hpp"
 #include "generate.hpp"
@@ -75,6 +77,11 @@ int cmd_generate(GenerateRequest req) {
     int dropped = 0;
     auto notes = tokens_to_notes(g.tokens, k.encoding, req.program, dropped);
     write_piece(req.output, notes, req.tempo_bpm);
+    if (!req.plot.empty()) {  // the report's piano roll (Fig. 5 style), 16 steps per quarter
+        io::write_file_atomically(req.plot, music::svg::piano_roll_image(music::piano_roll(notes, 480),
+                                                                         "Piano roll: " + req.output));
+        std::printf("wrote %s\n", req.plot.c_str());
+    }
     std::printf("composed %zu tokens in %.3f s (%.0f tokens/s) with the %s model; %zu notes%s\n", g.tokens.size(),
                 g.seconds, double(g.tokens.size()) / std::max(g.seconds, 1e-9), k.settings.model.c_str(),
                 notes.size(), dropped ? (", " + std::to_string(dropped) + " <unk> tokens left silent").c_str() : "");
@@ -149,6 +156,7 @@ int main(int argc, char** argv) {
     generate->add_option("--top-p", greq.sampling.top_p, "Sample from the smallest set with this much probability")
         ->check(CLI::Range(0.01, 1.0));
     generate->add_option("--tempo", greq.tempo_bpm, "Beats per minute")->check(CLI::Range(10.0, 400.0));
+    generate->add_option("--plot", greq.plot, "Also draw the piece's piano roll into this SVG file");
     generate->add_option("--program", greq.program, "General MIDI instrument, 0..127 (0: piano)")->check(CLI::Range(0, 127));
     generate->add_option("--threads", greq.threads, "Threads (0: all cores)")->check(CLI::Range(0, 4096));
     generate->add_option("--device", greq.device, "cpu, or cuda (builds with the CUDA backend)")

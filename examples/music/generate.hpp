@@ -64,6 +64,7 @@ struct GenerateRequest {
     int program = 0;
     int threads = 0;
     std::string device = "cpu";  // cpu | cuda (device.hpp)
+    std::string plot;             // when set: the piece's piano roll as SVG here
 };
 
 struct GenerateResult {
@@ -92,7 +93,8 @@ inline GenerateResult compose(Checkpoint& k, const GenerateRequest& req) {
     } else {
         CADENZA_CHECK(!k.seed_windows.empty(), req.checkpoint, ": holds no seed windows; give a --primer");
         RandomSequence pick(req.sampling.seed, RandomStream::sample, ~0ull, 1);
-        seed = k.seed_windows[size_t(pick.below(k.seed_windows.size()))];
+        const auto& window = k.seed_windows[size_t(pick.below(k.seed_windows.size()))];
+        seed.assign(window.begin(), window.end());
     }
     Backend<float>& be = model.backend();
     GenerateResult out;

@@ -31,6 +31,7 @@
 #include "cadenza/music/metrics.hpp"
 #include "cadenza/music/musicxml.hpp"
 #include "cadenza/music/svg_plot.hpp"
+#include "curves.hpp"
 #include "device.hpp"
 #include "generate.hpp"
 
@@ -138,38 +139,6 @@ inline std::string json_number(double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.6g", v);
     return buf;
-}
-
-struct History {
-    std::vector<double> epoch, loss, accuracy, val_loss, val_accuracy;
-};
-
-// history.csv: epoch,loss,accuracy,top5_accuracy,val_loss,val_accuracy,...;
-// an empty or unparsable cell (no validation set) is NaN, a gap in the curve.
-inline History parse_history(const std::string& csv) {
-    History h;
-    std::istringstream in(csv);
-    std::string line;
-    std::getline(in, line);  // header
-    auto cell = [](const std::vector<std::string>& row, size_t i) {
-        if (i >= row.size() || row[i].empty()) return std::nan("");
-        char* end = nullptr;
-        const double v = std::strtod(row[i].c_str(), &end);
-        return end && *end == '\0' ? v : std::nan("");
-    };
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        std::vector<std::string> row;
-        std::stringstream ss(line);
-        std::string c;
-        while (std::getline(ss, c, ',')) row.push_back(c);
-        h.epoch.push_back(cell(row, 0));
-        h.loss.push_back(cell(row, 1));
-        h.accuracy.push_back(cell(row, 2));
-        h.val_loss.push_back(cell(row, 4));
-        h.val_accuracy.push_back(cell(row, 5));
-    }
-    return h;
 }
 
 struct Figure {
@@ -283,16 +252,8 @@ inline int run_report(const ReportRequest& req) {
     const History h = parse_history(fs::exists(run / "history.csv") ? read_file((run / "history.csv").string())
                                                                      : k.progress.history_csv);
     if (!h.epoch.empty()) {
-        svg::LineChart acc{"Accuracy per epoch (Fig. 8, 10)", "epoch", "accuracy", {}};
-        acc.integer_x = true;
-        acc.series.push_back({"training", h.epoch, h.accuracy});
-        acc.series.push_back({"validation", h.epoch, h.val_accuracy});
-        figs.push_back({"accuracy", "Training and validation accuracy per epoch", svg::line_chart(acc)});
-        svg::LineChart loss{"Loss per epoch (Fig. 9, 11)", "epoch", "cross-entropy loss", {}};
-        loss.integer_x = true;
-        loss.series.push_back({"training", h.epoch, h.loss});
-        loss.series.push_back({"validation", h.epoch, h.val_loss});
-        figs.push_back({"loss", "Training and validation loss per epoch", svg::line_chart(loss)});
+        figs.push_back({"accuracy", "Training and validation accuracy per epoch", accuracy_chart(h)});
+        figs.push_back({"loss", "Training and validation loss per epoch", loss_chart(h)});
     }
     if (have_corpus && !train_notes.empty()) {
         // The longest song shows the most.

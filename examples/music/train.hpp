@@ -8,6 +8,7 @@
 
 #include "batches.hpp"
 #include "checkpoint.hpp"
+#include "curves.hpp"
 #include "corpus.hpp"
 #include "device.hpp"
 #include "models.hpp"
@@ -170,6 +171,9 @@ inline int run_train(const TrainRequest& req) {
         save_checkpoint(last, *model, corpus, s, progress, data.seed_windows);
         if (improved) save_checkpoint(best, *model, corpus, s, progress, data.seed_windows);
         io::write_file_atomically(history_path, progress.history_csv);
+        const History curves = parse_history(progress.history_csv);
+        io::write_file_atomically((fs::path(req.run_dir) / "accuracy.svg").string(), accuracy_chart(curves));
+        io::write_file_atomically((fs::path(req.run_dir) / "loss.svg").string(), loss_chart(curves));
         if (e.has_validation)
             std::printf("epoch %d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  %.1fs%s\n", e.epoch,
                         s.epochs, e.loss, e.accuracy, e.val_loss, e.val_accuracy, e.seconds,
@@ -200,8 +204,8 @@ inline int run_train(const TrainRequest& req) {
         }
         throw;
     }
-    std::printf("done: %s (last), %s (best, epoch %d), %s\n", last.c_str(), best.c_str(), progress.best_epoch,
-                history_path.c_str());
+    std::printf("done: %s (last), %s (best, epoch %d), %s, accuracy.svg, loss.svg\n", last.c_str(), best.c_str(),
+                progress.best_epoch, history_path.c_str());
     (void)stopped_early;
     return 0;
 }

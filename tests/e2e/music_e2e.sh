@@ -38,7 +38,9 @@ pass "resume equals an uninterrupted run (losses, and the piece its weights comp
 pass "stream model"
 
 # generate: valid MIDI, same seed same bytes, both models, sampling options
-"$music" generate "$work/full/best.ckpt" -o "$work/a.mid" --length 60 --seed 3 --temperature 1.0 --top-k 10 > "$work/gen.txt" || fail "generate"
+"$music" generate "$work/full/best.ckpt" -o "$work/a.mid" --length 60 --seed 3 --temperature 1.0 --top-k 10 --plot "$work/a.svg" > "$work/gen.txt" || fail "generate"
+grep -q "<svg" "$work/a.svg" || fail "generate --plot wrote no SVG"
+grep -q "<svg" "$work/full/loss.svg" && grep -q "<svg" "$work/full/accuracy.svg" || fail "train drew no curves"
 grep -q "tokens/s" "$work/gen.txt" || fail "generate does not report tokens per second"
 "$music" generate "$work/full/best.ckpt" -o "$work/b.mid" --length 60 --seed 3 --temperature 1.0 --top-k 10 > /dev/null || fail "generate again"
 cmp -s "$work/a.mid" "$work/b.mid" || fail "the same seed gave different files"
