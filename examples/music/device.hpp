@@ -5,12 +5,15 @@
 // (CADENZA_HAVE_CUDA). The models and checkpoints are the same on both.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "cadenza/backend/eigen_backend.hpp"
+#include "cadenza/model/sequential.hpp"
 #ifdef CADENZA_HAVE_CUDA
 #include "cadenza/cuda/cuda_backend.hpp"
+#include "cadenza/cuda/graph_step.hpp"
 #endif
 
 namespace cadenza::app {
@@ -36,6 +39,21 @@ inline std::string describe_backend(Backend<float>& b) {
         return std::string("cuda (") + cuda_device_name(c->device_index()) + ")";
 #endif
     return b.name();
+}
+
+// One inference forward of `model` on `x` (which must outlive the runner, its
+// memory and shape fixed while the runner is used): replayed as a CUDA Graph on a GPU, where batch-1
+// generation is bound by kernel launches; an ordinary forward on the CPU.
+inline std::function<const Tensor<float>&()> forward_runner(Sequential<float>& model, const Tensor<float>& x) {
+#ifdef CADENZA_HAVE_CUDA
+    if (dynamic_cast<CudaBackend<float>*>(&model.backend()) != nullptr) {
+        auto graph = std::make_shared<GraphForward<float>>(model, x);
+        return [graph]() -> const Tensor<float>& { return graph->run(); };
+    }
+#endif
+    // By address: a captured Tensor would be a deep copy, frozen at today's input.
+    const Tensor<float>* input = &x;
+    return [&model, input]() -> const Tensor<float>& { return model.forward(*input, Mode::infer); };
 }
 
 }  // namespace cadenza::app

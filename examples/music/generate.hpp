@@ -18,6 +18,7 @@
 
 #include "cadenza/music/midi_writer.hpp"
 #include "checkpoint.hpp"
+#include "device.hpp"
 
 namespace cadenza::app {
 
@@ -109,10 +110,11 @@ inline GenerateResult compose(Checkpoint& k, const GenerateRequest& req) {
         }
         Tensor<float> host({T, 1, 1});
         Tensor<float> x = be.zeros({T, 1, 1});
+        auto forward = forward_runner(model, x);
         for (int i = 0; i < req.length; ++i) {
             for (int t = 0; t < T; ++t) host[t] = float(window[size_t(t)]) / float(V);
             be.upload(host.data(), x.data(), T);
-            const Tensor<float>& z = model.forward(x, Mode::infer);
+            const Tensor<float>& z = forward();
             be.download(z.data(), logits.data(), V);
             int next = choose_token(logits.data(), V, req.sampling, uint64_t(i));
             out.tokens.push_back(k.vocabulary.decode(next));
@@ -128,13 +130,14 @@ inline GenerateResult compose(Checkpoint& k, const GenerateRequest& req) {
         be.upload(host.data(), x.data(), n);
         const Tensor<float>* z = &model.forward(x, Mode::infer);  // warms the state up
         Tensor<float> one = be.zeros({1, 1, 1});
+        auto step = forward_runner(model, one);
         for (int i = 0; i < req.length; ++i) {
             be.download(z->data() + (z->numel() - V), logits.data(), V);  // the last step's logits
             int next = choose_token(logits.data(), V, req.sampling, uint64_t(i));
             out.tokens.push_back(k.vocabulary.decode(next));
             float id = float(next);
             be.upload(&id, one.data(), 1);
-            z = &model.forward(one, Mode::infer);
+            z = &step();
         }
     }
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
