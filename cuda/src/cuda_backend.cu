@@ -511,12 +511,7 @@ void CudaBackend<T>::scale(T* x, T alpha, int64_t n) {
 }
 
 template <class T>
-double CudaBackend<T>::ordered_sum(const double* values, int64_t n) {
-    if (n <= 0) return 0.0;
-    // scratch layout: [partials kReduceBlocks | result 1 | row values (row_buffer)]
-    double* partials = static_cast<double*>(scratch(sizeof(double) * (kReduceBlocks + 1)));
-    sum_partials_kernel<<<kReduceBlocks, kReduceThreads, 0, stream_>>>(values, n, partials);
-    CADENZA_LAUNCHED("sum_partials_kernel");
+double CudaBackend<T>::finish_ordered_sum(double* partials) {
     ordered_final_sum_kernel<<<1, 1, 0, stream_>>>(partials, kReduceBlocks, partials + kReduceBlocks);
     CADENZA_LAUNCHED("ordered_final_sum_kernel");
     CADENZA_CUDA(cudaMemcpyAsync(host_result_, partials + kReduceBlocks, sizeof(double),
@@ -526,17 +521,22 @@ double CudaBackend<T>::ordered_sum(const double* values, int64_t n) {
 }
 
 template <class T>
+double CudaBackend<T>::ordered_sum(const double* values, int64_t n) {
+    if (n <= 0) return 0.0;
+    // scratch layout: [partials kReduceBlocks | result 1 | row values (row_buffer)]
+    double* partials = static_cast<double*>(scratch(sizeof(double) * (kReduceBlocks + 1)));
+    sum_partials_kernel<<<kReduceBlocks, kReduceThreads, 0, stream_>>>(values, n, partials);
+    CADENZA_LAUNCHED("sum_partials_kernel");
+    return finish_ordered_sum(partials);
+}
+
+template <class T>
 double CudaBackend<T>::sum_of_squares(const T* x, int64_t n) {
     if (n <= 0) return 0.0;
     double* partials = static_cast<double*>(scratch(sizeof(double) * (kReduceBlocks + 1)));
     square_partials_kernel<<<kReduceBlocks, kReduceThreads, 0, stream_>>>(x, n, partials);
     CADENZA_LAUNCHED("square_partials_kernel");
-    ordered_final_sum_kernel<<<1, 1, 0, stream_>>>(partials, kReduceBlocks, partials + kReduceBlocks);
-    CADENZA_LAUNCHED("ordered_final_sum_kernel");
-    CADENZA_CUDA(cudaMemcpyAsync(host_result_, partials + kReduceBlocks, sizeof(double),
-                                 cudaMemcpyDeviceToHost, stream_));
-    CADENZA_CUDA(cudaStreamSynchronize(stream_));
-    return *host_result_;
+    return finish_ordered_sum(partials);
 }
 
 template <class T>

@@ -87,6 +87,8 @@ public:
 private:
     // The ordered sum of `n` doubles in `values` (device), computed on the device.
     double ordered_sum(const double* values, int64_t n);
+    // Adds kReduceBlocks partials in order on the device and returns the total.
+    double finish_ordered_sum(double* partials);
     // Room for one double per row, after the reduction's partials in the scratch buffer.
     double* row_buffer(int64_t rows);
     // A device scratch buffer of at least `bytes` (grown on demand, never shrunk).
