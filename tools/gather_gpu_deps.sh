@@ -7,11 +7,12 @@
 #
 # Packages: Eigen (headers + CMake config), Catch2 (the tests' framework), Google
 # Benchmark (only its CMake config is needed to configure the benchmarks folder;
-# the CUDA benchmark does not link it). Unpacked with dpkg -x: nothing installed.
+# the CUDA benchmark does not link it), CLI11 and nlohmann-json (the examples, for
+# `cadenza-music --device cuda`). Unpacked with dpkg -x: nothing installed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 deps="$root/.deps"
-packages=(libeigen3-dev catch2 libbenchmark-dev libbenchmark1)
+packages=(libeigen3-dev catch2 libbenchmark-dev libbenchmark1 libcli11-dev nlohmann-json3-dev)
 mkdir -p "$deps/debs" "$deps/root"
 cd "$deps/debs"
 # apt-get download needs package lists; refresh them only when asked to.
