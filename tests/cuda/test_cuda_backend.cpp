@@ -332,6 +332,8 @@ void test_adam(CudaBackend<T>& gpu) {
 template <class T>
 void test_errors(CudaBackend<T>& gpu) {
     // An invalid leading dimension: cuBLAS refuses, and the message names the call.
+    // cuBLAS also prints its own "On entry to ?GEMM parameter number 10" line.
+    std::printf("  (an invalid GEMM on purpose: cuBLAS's complaint below is expected)\n");
     auto a = on_device<T>(gpu, {}, 64);
     bool threw = false;
     try {
