@@ -119,6 +119,55 @@ TEMPLATE_TEST_CASE("Large products (the BLAS path, when built with one) equal th
         }
 }
 
+TEMPLATE_TEST_CASE("A weight gradient's long-K product (computed transposed) equals the reference",
+                   "[backend]", float, double) {
+    // dW[M, N] = dG^T . X over K = T*B rows, M > N: the shape EigenBackend hands
+    // to the BLAS as its transpose; leading dimensions wider than the rows.
+    EigenBackend<TestType> eig;
+    ReferenceBackend<TestType> ref;
+    const int M = 96, N = 40, K = 4400;  // M*N*K above the BLAS threshold, K >= 8M
+    auto A = random_tensor<TestType>({int64_t(K) * (M + 3)}, 31);
+    auto B = random_tensor<TestType>({int64_t(K) * (N + 5)}, 32);
+    for (double beta : {0.0, 1.0, 0.5}) {
+        auto C1 = random_tensor<TestType>({int64_t(M) * (N + 2)}, 33);
+        auto C2 = C1;
+        eig.gemm(Trans::yes, Trans::no, M, N, K, TestType(0.7), A.data(), M + 3, B.data(), N + 5,
+                 TestType(beta), C1.data(), N + 2);
+        ref.gemm(Trans::yes, Trans::no, M, N, K, TestType(0.7), A.data(), M + 3, B.data(), N + 5,
+                 TestType(beta), C2.data(), N + 2);
+        CHECK(max_abs_diff(C1.data(), C2.data(), C1.numel()) <
+              (sizeof(TestType) == 4 ? 1e-3 : 1e-11));
+    }
+}
+
+TEMPLATE_TEST_CASE("Products with a prepared right-hand side equal the reference GEMM",
+                   "[backend]", float, double) {
+    // Rows that fill whole tiles and rows left over, panels full and partial,
+    // both stored orientations of B, overwrite and accumulate, padded strides.
+    EigenBackend<TestType> eig;
+    ReferenceBackend<TestType> ref;
+    for (int M : {1, 7, 8, 21, 64})
+        for (int N : {5, 32, 48, 100, 512})
+            for (Trans tb : {Trans::no, Trans::yes})
+                for (bool accumulate : {false, true}) {
+                    const int K = 37, lda = K + 2, ldb = (tb == Trans::no ? N : K) + 1, ldc = N + 4;
+                    auto A = random_tensor<TestType>({int64_t(M) * lda}, 41);
+                    auto B = random_tensor<TestType>({int64_t(tb == Trans::no ? K : N) * ldb}, 42);
+                    auto C1 = random_tensor<TestType>({int64_t(M) * ldc}, 43);
+                    auto C2 = C1;
+                    FixedRhs<TestType> rhs;
+                    eig.prepare_rhs(tb, K, N, B.data(), ldb, rhs);
+                    eig.gemm_fixed_rhs(M, A.data(), lda, rhs, accumulate, C1.data(), ldc);
+                    ref.gemm(Trans::no, tb, M, N, K, TestType(1), A.data(), lda, B.data(), ldb,
+                             TestType(accumulate ? 1 : 0), C2.data(), ldc);
+                    INFO("M " << M << " N " << N << " transposed " << (tb == Trans::yes)
+                              << " accumulate " << accumulate);
+                    // Columns past N (the padding of ldc) stay untouched too.
+                    CHECK(max_abs_diff(C1.data(), C2.data(), C1.numel()) <
+                          (sizeof(TestType) == 4 ? 1e-5 : 1e-13));
+                }
+}
+
 TEMPLATE_TEST_CASE("Eigen's pointwise loops equal the reference loops", "[backend]", float, double) {
     EigenBackend<TestType> eig;
     ReferenceBackend<TestType> ref;

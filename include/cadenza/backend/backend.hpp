@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "cadenza/core/philox.hpp"
 #include "cadenza/core/tensor.hpp"
@@ -20,6 +21,20 @@
 namespace cadenza {
 
 enum class Trans { no, yes };
+
+// A right-hand side op(B) [K, N] that stays fixed over many products, such as
+// the recurrent weights inside an LSTM's time loop. Backend::prepare_rhs fills
+// it once; Backend::gemm_fixed_rhs then multiplies with it. `packed` holds a
+// backend's own layout of B (EigenBackend: packed_gemm.hpp's panels) or stays
+// empty; B must outlive the products either way.
+template <class T>
+struct FixedRhs {
+    Trans trans = Trans::no;
+    int K = 0, N = 0;
+    const T* B = nullptr;
+    int ldb = 0;
+    std::vector<T> packed;
+};
 
 template <class T>
 class Backend {
@@ -50,6 +65,23 @@ public:
     // dimensions lda, ldb, ldc (the row strides of A, B, C as stored).
     virtual void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda,
                       const T* B, int ldb, T beta, T* C, int ldc) = 0;
+    // Prepares op(B) [K, N] (B stored [K, N], or [N, K] when tb is yes) for
+    // gemm_fixed_rhs. Default: remembers B, packs nothing.
+    virtual void prepare_rhs(Trans tb, int K, int N, const T* B, int ldb, FixedRhs<T>& rhs) {
+        rhs.trans = tb;
+        rhs.K = K;
+        rhs.N = N;
+        rhs.B = B;
+        rhs.ldb = ldb;
+        rhs.packed.clear();
+    }
+    // C[M, N] = A[M, K] . op(B)[K, N], plus C when accumulate. Safe to call from
+    // the threads of for_each_batch_slice. Default: gemm.
+    virtual void gemm_fixed_rhs(int M, const T* A, int lda, const FixedRhs<T>& rhs, bool accumulate,
+                                T* C, int ldc) {
+        gemm(Trans::no, rhs.trans, M, rhs.N, rhs.K, T(1), A, lda, rhs.B, rhs.ldb,
+             accumulate ? T(1) : T(0), C, ldc);
+    }
     // Y[rows, cols] += v[cols] on every row.
     virtual void add_row_vector(T* Y, const T* v, int64_t rows, int64_t cols) = 0;
     // y[cols] += sum over rows of X[rows, cols], summed in a fixed order.

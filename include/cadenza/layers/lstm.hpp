@@ -32,6 +32,7 @@ struct LstmCache : LayerCache<T> {
     Tensor<T> c;      // [T+1, B, H] c[0] = c0
     Tensor<T> dgates; // [T, B, 4H] scratch of the backward
     Tensor<T> dh, dc; // [B, H] the backward's running gradients
+    FixedRhs<T> w_hh; // W_hh prepared for the time loop's products (backend's layout)
     // Optional state in: set h0/c0 ([B, H]) before forward; empty means zeros.
     Tensor<T> h0, c0;
     // Optional gradients of the final state ([B, H]) in; empty means zero.
@@ -118,6 +119,8 @@ public:
         // G = X . W_ih^T for all steps at once: [T*B, I] x [I, 4H].
         be().gemm(Trans::no, Trans::yes, T_ * B, G, I_, T(1), x.data(), I_, W_ih_, I_, T(0),
                   k.gates.data(), G);
+        // W_hh^T [H, 4H] is the right-hand side of every step's product.
+        be().prepare_rhs(Trans::yes, H, G, W_hh_, H, k.w_hh);
         // Rows are independent: each slice [b0, b1) of the batch runs the loop alone.
         be().for_each_batch_slice(B, [&](int b0, int b1) {
             const int n = b1 - b0;
@@ -125,8 +128,7 @@ public:
                 const int64_t row = int64_t(t) * B + b0;  // first row of the slice at step t
                 T* g = k.gates.data() + row * G;
                 // G[t] += h[t-1] . W_hh^T: [n, H] x [H, 4H].
-                be().gemm(Trans::no, Trans::yes, n, G, H, T(1), k.h.data() + row * H, H, W_hh_, H,
-                          T(1), g, G);
+                be().gemm_fixed_rhs(n, k.h.data() + row * H, H, k.w_hh, true, g, G);
                 be().lstm_forward_pointwise(n, H, g, b_, k.c.data() + row * H,
                                             k.c.data() + (row + B) * H, k.h.data() + (row + B) * H);
             }
@@ -155,6 +157,8 @@ public:
         if (!k.dc_final.empty()) be().copy(k.dc_final.data(), k.dc.data(), int64_t(B) * H);
         else be().fill(k.dc.data(), int64_t(B) * H, T(0));
 
+        // W_hh [4H, H] is the right-hand side of every step's product.
+        be().prepare_rhs(Trans::no, G, H, W_hh_, H, k.w_hh);
         // The time loop holds only the recurrence; each batch slice runs it alone.
         be().for_each_batch_slice(B, [&](int b0, int b1) {
             const int n = b1 - b0;
@@ -169,7 +173,7 @@ public:
                 be().lstm_backward_pointwise(n, H, k.gates.data() + row * G, k.c.data() + row * H,
                                              k.c.data() + (row + B) * H, dy_t, dh, dc, dg);
                 // dh[t-1] = dG[t] . W_hh: [n, 4H] x [4H, H]  (eq. 13)
-                be().gemm(Trans::no, Trans::no, n, H, G, T(1), dg, G, W_hh_, H, T(0), dh, H);
+                be().gemm_fixed_rhs(n, dg, G, k.w_hh, false, dh, H);
             }
         });
         k.dh0 = k.dh.share();  // valid until the next backward
