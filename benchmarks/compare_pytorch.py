@@ -98,6 +98,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--iters", type=int, default=5, help="torch timings per repeat (median taken)")
     ap.add_argument("--only", default="", help="substring filter on case names")
+    ap.add_argument("--min-time", type=float, default=2.0,
+                    help="Google Benchmark's --benchmark_min_time for our cases, seconds")
     a = ap.parse_args()
     binary = os.path.join(a.build, "bin", "cadenza-bench")
     cases = [c for c in CASES if a.only in c[0]]
@@ -105,7 +107,7 @@ def main():
     ours_t = {c[0]: [] for c in cases}
     torch_t = {c[0]: [] for c in cases}
     for rep in range(a.repeats):
-        ours = run_ours(binary, [c[1] for c in cases], 0.5)
+        ours = run_ours(binary, [c[1] for c in cases], a.min_time)
         for name, ours_name, kind, args in cases:
             t = run_torch(kind, args, a.iters)
             ours_t[name].append(ours[ours_name])
