@@ -171,6 +171,9 @@ int main(int argc, char** argv) {
     report->add_option("--length", rreq.length, "Tokens per piece")->check(CLI::Range(1, 1000000));
     report->add_option("--seed", rreq.seed, "Seed of the first piece; piece k uses seed + k - 1");
     report->add_option("--threads", rreq.threads, "Threads (0: all cores)")->check(CLI::Range(0, 4096));
+    report->add_option("--checkpoint", rreq.checkpoint,
+                       "Use this checkpoint (e.g. one kept after epoch 40) instead of RUN_DIR/best.ckpt");
+    report->add_flag("--argmax", rreq.argmax, "Compose the paper's way: always the most likely token");
 
     // summary
     auto* summary = app.add_subcommand("summary", "Print a model's Keras-style summary");

@@ -1,9 +1,10 @@
 // examples/music/report.hpp: `cadenza-music report RUN_DIR`: see and hear a
 // run (the paper's figures 5-16) in one folder and one self-contained page.
 //
-// Loads RUN_DIR/best.ckpt (or last.ckpt) and the corpus the run trained on,
-// composes N pieces (seeds S..S+N-1, temperature 1, top-p 0.95: sampling,
-// since argmax tends to loop on one token), and writes into REPORT_DIR:
+// Loads RUN_DIR/best.ckpt (or last.ckpt, or the --checkpoint given) and the
+// corpus the run trained on, composes N pieces (seeds S..S+N-1, temperature 1,
+// top-p 0.95: sampling, since argmax tends to loop on one token; --argmax for
+// the paper's decoding), and writes into REPORT_DIR:
 //   *.svg (+ *.png where rsvg-convert or chromium exists)  the plots
 //   piece-K.mid                 the generated pieces
 //   piece-1.musicxml            sheet music of the first piece
@@ -43,6 +44,8 @@ struct ReportRequest {
     int length = 500;
     uint64_t seed = 1;
     int threads = 0;
+    std::string checkpoint;  // empty: RUN_DIR/best.ckpt, else last.ckpt
+    bool argmax = false;     // the paper's decoding instead of nucleus sampling
 };
 
 namespace report_detail {
@@ -163,9 +166,16 @@ inline int run_report(const ReportRequest& req) {
     const fs::path run(req.run_dir);
     CADENZA_CHECK(fs::is_directory(run), req.run_dir, ": no such run folder");
     fs::path ckpt = run / "best.ckpt";
-    if (!fs::exists(ckpt)) ckpt = run / "last.ckpt";
+    if (!req.checkpoint.empty()) {
+        ckpt = req.checkpoint;
+        CADENZA_CHECK(fs::is_regular_file(ckpt), req.checkpoint, ": no such checkpoint file");
+    } else if (!fs::exists(ckpt)) {
+        ckpt = run / "last.ckpt";
+    }
     CADENZA_CHECK(fs::exists(ckpt), req.run_dir,
                   ": holds neither best.ckpt nor last.ckpt; give a run folder made by `cadenza-music train`");
+    const std::string sampling_words =
+        req.argmax ? "argmax, the paper's decoding" : "temperature 1, top-p 0.95";
     const fs::path out = req.out_dir.empty() ? run / "report" : fs::path(req.out_dir);
     std::error_code ec;
     fs::create_directories(out, ec);
@@ -229,8 +239,8 @@ inline int run_report(const ReportRequest& req) {
         GenerateRequest g;
         g.checkpoint = ckpt.string();
         g.length = req.length;
-        g.sampling.temperature = 1.0;
-        g.sampling.top_p = 0.95;
+        g.sampling.temperature = req.argmax ? 0.0 : 1.0;
+        g.sampling.top_p = req.argmax ? 1.0 : 0.95;
         g.sampling.seed = req.seed + uint64_t(i);
         Piece p;
         p.seed = g.sampling.seed;
@@ -249,8 +259,11 @@ inline int run_report(const ReportRequest& req) {
 
     // Figures.
     std::vector<Figure> figs;
-    const History h = parse_history(fs::exists(run / "history.csv") ? read_file((run / "history.csv").string())
-                                                                     : k.progress.history_csv);
+    // A chosen checkpoint shows the curves up to its own epoch (the paper's
+    // Figs. 10-11 for 40 epochs); otherwise the run's whole history.
+    const bool run_history = req.checkpoint.empty() && fs::exists(run / "history.csv");
+    const History h = parse_history(run_history ? read_file((run / "history.csv").string())
+                                                : k.progress.history_csv);
     if (!h.epoch.empty()) {
         figs.push_back({"accuracy", "Training and validation accuracy per epoch", accuracy_chart(h)});
         figs.push_back({"loss", "Training and validation loss per epoch", loss_chart(h)});
@@ -397,7 +410,8 @@ inline int run_report(const ReportRequest& req) {
     const auto agreement = have_corpus ? music::compare_sets(tf, gf) : std::vector<music::Agreement>{};
     std::ostringstream js;
     js << "{\n  \"checkpoint\": \"" << ckpt.filename().string() << "\",\n  \"epochs\": " << k.progress.epoch
-       << ",\n  \"sampling\": {\"temperature\": 1, \"top_p\": 0.95, \"length\": " << req.length << "},\n"
+       << ",\n  \"sampling\": {\"temperature\": " << (req.argmax ? 0 : 1) << ", \"top_p\": "
+       << (req.argmax ? 1.0 : 0.95) << ", \"length\": " << req.length << "},\n"
        << "  \"training_songs\": " << train_notes.size() << ",\n  \"set_comparison\": [";
     for (size_t i = 0; i < agreement.size(); ++i)
         js << (i ? "," : "") << "\n    {\"feature\": \"" << agreement[i].feature << "\", \"training\": "
@@ -451,7 +465,8 @@ inline int run_report(const ReportRequest& req) {
                          : std::string(" (missing)"))
          << "</td></tr>\n<tr><td>generated</td><td>" << pieces.size() << " pieces of " << req.length
          << " tokens, seeds " << req.seed << ".." << req.seed + uint64_t(std::max(0, req.pieces - 1))
-         << ", sampling at temperature 1 from the top-p 0.95 nucleus</td></tr>\n</table>\n";
+         << (req.argmax ? ", argmax (the paper's decoding)" : ", sampling at temperature 1 from the top-p 0.95 nucleus")
+         << "</td></tr>\n</table>\n";
     html << "<h2>Metrics</h2>\n";
     if (!agreement.empty()) {
         html << "<p>Generated set against training set, after Yang &amp; Lerch (2018): overlapped area (1 = same "
@@ -506,9 +521,10 @@ inline int run_report(const ReportRequest& req) {
     write("index.html", html.str());
     fs::remove_all(work, ec);
 
-    std::printf("composed %zu pieces of %d tokens (seeds %llu..%llu, temperature 1, top-p 0.95)\n", pieces.size(),
-                req.length, (unsigned long long)req.seed,
-                (unsigned long long)(req.seed + uint64_t(std::max(0, req.pieces - 1))));
+    std::printf("composed %zu pieces of %d tokens from %s (seeds %llu..%llu, %s)\n", pieces.size(),
+                req.length, ckpt.string().c_str(), (unsigned long long)req.seed,
+                (unsigned long long)(req.seed + uint64_t(std::max(0, req.pieces - 1))),
+                sampling_words.c_str());
     for (size_t i = 0; i < pieces.size(); ++i)
         std::printf("piece %zu: %d notes, %g distinct pitches, longest copy %zu tokens, longest repeat %zu\n", i + 1,
                     gf[i].notes, gf[i].pitch_count, pieces[i].copied.length, pieces[i].repeated.length);
