@@ -10,7 +10,8 @@
 # builds cadenza-music and trains on the GPU (`--device cuda`) until
 # GPU_CHECK_DEADLINE seconds after the start (default 400), with the extra
 # options in GPU_CHECK_TRAIN_ARGS; the run folder is build-gpu/train-run and its
-# history.csv and log go to $GPU_CHECK_OUT too.
+# history.csv and log go to $GPU_CHECK_OUT too. GPU_CHECK_SKIP_BENCH=1 skips
+# the benchmarks (to leave the time to training).
 #
 # Needs nvcc, CMake >= 3.21, a C++17 host compiler; PyTorch with CUDA for the
 # comparison (optional). Uses only .deps/root for Eigen, Catch2 and the
@@ -88,7 +89,9 @@ cat "$build/tests.log"
 # ---- benchmarks ---------------------------------------------------------------------
 log "benchmarks"
 bench_log="$build/bench.log"
-if python3 -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
+if [[ "${GPU_CHECK_SKIP_BENCH:-0}" == 1 ]]; then
+  echo "(benchmarks skipped: GPU_CHECK_SKIP_BENCH=1)" > "$bench_log"
+elif python3 -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
   timeout 300 python3 "$root/benchmarks/cuda/compare_torch_cuda.py" --bench "$build/bin/cadenza-cuda-bench" $quick \
     > "$bench_log" 2>&1
 else
