@@ -156,7 +156,7 @@ TEMPLATE_TEST_CASE("Products with a prepared right-hand side equal the reference
                     auto C1 = random_tensor<TestType>({int64_t(M) * ldc}, 43);
                     auto C2 = C1;
                     FixedRhs<TestType> rhs;
-                    eig.prepare_rhs(tb, K, N, B.data(), ldb, rhs);
+                    eig.prepare_rhs(tb, K, N, B.data(), ldb, M, rhs);
                     eig.gemm_fixed_rhs(M, A.data(), lda, rhs, accumulate, C1.data(), ldc);
                     ref.gemm(Trans::no, tb, M, N, K, TestType(1), A.data(), lda, B.data(), ldb,
                              TestType(accumulate ? 1 : 0), C2.data(), ldc);

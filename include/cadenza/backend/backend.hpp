@@ -66,8 +66,12 @@ public:
     virtual void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda,
                       const T* B, int ldb, T beta, T* C, int ldc) = 0;
     // Prepares op(B) [K, N] (B stored [K, N], or [N, K] when tb is yes) for
-    // gemm_fixed_rhs. Default: remembers B, packs nothing.
-    virtual void prepare_rhs(Trans tb, int K, int N, const T* B, int ldb, FixedRhs<T>& rhs) {
+    // gemm_fixed_rhs products over `rows` rows per step in all (a CPU backend
+    // splits them across threads; it may decide that preparing does not pay
+    // for few rows). Default: remembers B, packs nothing.
+    virtual void prepare_rhs(Trans tb, int K, int N, const T* B, int ldb, int rows,
+                             FixedRhs<T>& rhs) {
+        (void)rows;
         rhs.trans = tb;
         rhs.K = K;
         rhs.N = N;

@@ -129,15 +129,18 @@ public:
 
     // The recurrent weights, packed once per forward or backward into the
     // panels of packed_gemm.hpp; each step's product then skips the packing.
-    void prepare_rhs(Trans tb, int K, int N, const T* B, int ldb, FixedRhs<T>& rhs) override {
-        Backend<T>::prepare_rhs(tb, K, N, B, ldb, rhs);
+    // Not for a row or two per thread (generation at batch 1): packing costs
+    // about one product there, and gemm's matrix-vector path needs none.
+    void prepare_rhs(Trans tb, int K, int N, const T* B, int ldb, int rows,
+                     FixedRhs<T>& rhs) override {
+        Backend<T>::prepare_rhs(tb, K, N, B, ldb, rows, rhs);
+        if (rows < packed_gemm::kTileRows) return;
         rhs.packed.resize(size_t(packed_gemm::Layout<T>::size(K, N)));
         packed_gemm::pack(tb == Trans::yes, K, N, B, ldb, rhs.packed.data());
     }
     void gemm_fixed_rhs(int M, const T* A, int lda, const FixedRhs<T>& rhs, bool accumulate, T* C,
                         int ldc) override {
-        CADENZA_CHECK(!rhs.packed.empty() || rhs.K * int64_t(rhs.N) == 0,
-                      "gemm_fixed_rhs: the right-hand side was not prepared by this backend");
+        if (rhs.packed.empty()) return Backend<T>::gemm_fixed_rhs(M, A, lda, rhs, accumulate, C, ldc);
         packed_gemm::multiply(M, rhs.N, rhs.K, A, lda, rhs.packed.data(), accumulate, C, ldc);
     }
 
