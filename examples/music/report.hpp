@@ -180,7 +180,8 @@ inline int run_report(const ReportRequest& req) {
     std::error_code ec;
     fs::create_directories(out, ec);
     CADENZA_CHECK(!ec, out.string(), ": cannot create the report folder (", ec.message(), ")");
-    const fs::path work = out / ".work";
+    // Absolute: the LilyPond step runs from inside it (`cd work && lilypond`).
+    const fs::path work = fs::absolute(out / ".work");
     fs::remove_all(work, ec);
     fs::create_directories(work, ec);
     CADENZA_CHECK(!ec, work.string(), ": cannot create a scratch folder (", ec.message(), ")");

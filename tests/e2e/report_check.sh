@@ -55,6 +55,21 @@ if command -v fluidsynth > /dev/null && [ -f /usr/share/sounds/sf2/FluidR3_GM.sf
     pass "audio rendered"
 fi
 
+# A chosen checkpoint, the paper's argmax decoding, and a relative output
+# folder (LilyPond runs from inside the scratch folder: a relative path broke it).
+cp "$work/run/last.ckpt" "$work/kept.ckpt"
+(cd "$work" && "$music" report run --checkpoint kept.ckpt --argmax -o rel-report --pieces 1 --length 60 \
+    --threads 1 > rel.txt 2>&1) || fail "report --checkpoint --argmax: $(tail -3 "$work/rel.txt")"
+grep -q "from kept.ckpt (seeds 1..1, argmax, the paper's decoding)" "$work/rel.txt" ||
+    fail "report did not say which checkpoint and decoding it used: $(cat "$work/rel.txt")"
+grep -q '"temperature": 0, "top_p": 1' "$work/rel-report/metrics.json" || fail "metrics.json does not record argmax"
+if command -v musicxml2ly > /dev/null && command -v lilypond > /dev/null; then
+    [ -s "$work/rel-report/sheet.pdf" ] || fail "no sheet music with a relative report folder: $(cat "$work/rel.txt")"
+fi
+"$music" report "$work/run" --checkpoint "$work/missing.ckpt" > "$work/bad.txt" 2>&1 && fail "a missing --checkpoint was accepted"
+grep -q "missing.ckpt: no such checkpoint file" "$work/bad.txt" || fail "missing checkpoint message: $(cat "$work/bad.txt")"
+pass "report --checkpoint --argmax into a relative folder"
+
 # No optional tool at all: one notice each, success all the same.
 env PATH=/nonexistent "$music" report "$work/run" -o "$work/bare" --pieces 1 --length 40 > "$work/bare.txt" 2>&1 ||
     fail "report without tools failed: $(cat "$work/bare.txt")"
