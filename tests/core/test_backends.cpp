@@ -119,25 +119,31 @@ TEMPLATE_TEST_CASE("Large products (the BLAS path, when built with one) equal th
         }
 }
 
-TEMPLATE_TEST_CASE("A weight gradient's long-K product (computed transposed) equals the reference",
+TEMPLATE_TEST_CASE("Weight gradients' long-K products (our kernel) equal the reference",
                    "[backend]", float, double) {
-    // dW[M, N] = dG^T . X over K = T*B rows, M > N: the shape EigenBackend hands
-    // to the BLAS as its transpose; leading dimensions wider than the rows.
+    // dW[M, N] = dG^T . X over K = T*B rows: the shape EigenBackend runs with
+    // packed_gemm::multiply_transposed_a. Whole and partial tiles of rows, whole
+    // and partial panels of columns, K not a multiple of the block, padded
+    // leading dimensions, overwrite and accumulate (and beta 0.5, which takes
+    // the general path).
     EigenBackend<TestType> eig;
     ReferenceBackend<TestType> ref;
-    const int M = 96, N = 40, K = 4400;  // M*N*K above the BLAS threshold, K >= 8M
-    auto A = random_tensor<TestType>({int64_t(K) * (M + 3)}, 31);
-    auto B = random_tensor<TestType>({int64_t(K) * (N + 5)}, 32);
-    for (double beta : {0.0, 1.0, 0.5}) {
-        auto C1 = random_tensor<TestType>({int64_t(M) * (N + 2)}, 33);
-        auto C2 = C1;
-        eig.gemm(Trans::yes, Trans::no, M, N, K, TestType(0.7), A.data(), M + 3, B.data(), N + 5,
-                 TestType(beta), C1.data(), N + 2);
-        ref.gemm(Trans::yes, Trans::no, M, N, K, TestType(0.7), A.data(), M + 3, B.data(), N + 5,
-                 TestType(beta), C2.data(), N + 2);
-        CHECK(max_abs_diff(C1.data(), C2.data(), C1.numel()) <
-              (sizeof(TestType) == 4 ? 1e-3 : 1e-11));
-    }
+    struct Shape3 { int M, N, K; };
+    for (Shape3 s : {Shape3{96, 40, 4400}, Shape3{75, 33, 3001}, Shape3{64, 64, 2048}})
+        for (double beta : {0.0, 1.0, 0.5}) {
+            const int lda = s.M + 3, ldb = s.N + 5, ldc = s.N + 2;
+            auto A = random_tensor<TestType>({int64_t(s.K) * lda}, 31);
+            auto B = random_tensor<TestType>({int64_t(s.K) * ldb}, 32);
+            auto C1 = random_tensor<TestType>({int64_t(s.M) * ldc}, 33);
+            auto C2 = C1;
+            eig.gemm(Trans::yes, Trans::no, s.M, s.N, s.K, TestType(1), A.data(), lda, B.data(), ldb,
+                     TestType(beta), C1.data(), ldc);
+            ref.gemm(Trans::yes, Trans::no, s.M, s.N, s.K, TestType(1), A.data(), lda, B.data(), ldb,
+                     TestType(beta), C2.data(), ldc);
+            INFO("M " << s.M << " N " << s.N << " K " << s.K << " beta " << beta);
+            CHECK(max_abs_diff(C1.data(), C2.data(), C1.numel()) <
+                  (sizeof(TestType) == 4 ? 1e-3 : 1e-11));
+        }
 }
 
 TEMPLATE_TEST_CASE("Products with a prepared right-hand side equal the reference GEMM",
