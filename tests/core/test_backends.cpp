@@ -146,6 +146,20 @@ TEMPLATE_TEST_CASE("Weight gradients' long-K products (our kernel) equal the ref
         }
 }
 
+TEST_CASE("The long-K kernel's empty sum overwrites with zeros or leaves C alone", "[backend]") {
+    std::vector<float> C(6 * 40, 7.0f);
+    packed_gemm::multiply_transposed_a(6, 33, 0, static_cast<const float*>(nullptr), 6,
+                                       static_cast<const float*>(nullptr), 33, true, C.data(), 40);
+    CHECK(C[0] == 7.0f);  // accumulate: C + 0
+    packed_gemm::multiply_transposed_a(6, 33, 0, static_cast<const float*>(nullptr), 6,
+                                       static_cast<const float*>(nullptr), 33, false, C.data(), 40);
+    for (int r = 0; r < 6; ++r) {
+        CHECK(C[size_t(r) * 40] == 0.0f);
+        CHECK(C[size_t(r) * 40 + 32] == 0.0f);
+        CHECK(C[size_t(r) * 40 + 33] == 7.0f);  // past N: untouched
+    }
+}
+
 TEMPLATE_TEST_CASE("Products with a prepared right-hand side equal the reference GEMM",
                    "[backend]", float, double) {
     // Rows that fill whole tiles and rows left over, panels full and partial,

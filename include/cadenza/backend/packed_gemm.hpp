@@ -182,6 +182,8 @@ void multiply_transposed_a(int M, int N, int K, const T* A, int lda, const T* B,
     constexpr int block = 1024 / int(sizeof(T));
     const int full = N / W, edge_cols = N - full * W;
     std::vector<T> edge(edge_cols ? size_t(block) * W : 0);
+    if (K <= 0 && !accumulate)  // an empty sum
+        for (int r = 0; r < M; ++r) std::memset(C + int64_t(r) * ldc, 0, sizeof(T) * size_t(N));
     for (int k0 = 0; k0 < K; k0 += block) {
         const int kn = K - k0 < block ? K - k0 : block;
         const bool acc = accumulate || k0 > 0;
