@@ -66,9 +66,9 @@ public:
     virtual void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda,
                       const T* B, int ldb, T beta, T* C, int ldc) = 0;
     // Prepares op(B) [K, N] (B stored [K, N], or [N, K] when tb is yes) for
-    // gemm_fixed_rhs products over `rows` rows per step in all (a CPU backend
-    // splits them across threads; it may decide that preparing does not pay
-    // for few rows). Default: remembers B, packs nothing.
+    // gemm_fixed_rhs products over `rows` rows in all (an LSTM: T * B, every
+    // step's rows together); a backend may decide that preparing does not pay
+    // for few. Default: remembers B, packs nothing.
     virtual void prepare_rhs(Trans tb, int K, int N, const T* B, int ldb, int rows,
                              FixedRhs<T>& rhs) {
         (void)rows;

@@ -120,7 +120,7 @@ public:
         be().gemm(Trans::no, Trans::yes, T_ * B, G, I_, T(1), x.data(), I_, W_ih_, I_, T(0),
                   k.gates.data(), G);
         // W_hh^T [H, 4H] is the right-hand side of every step's product.
-        be().prepare_rhs(Trans::yes, H, G, W_hh_, H, B, k.w_hh);
+        be().prepare_rhs(Trans::yes, H, G, W_hh_, H, T_ * B, k.w_hh);
         // Rows are independent: each slice [b0, b1) of the batch runs the loop alone.
         be().for_each_batch_slice(B, [&](int b0, int b1) {
             const int n = b1 - b0;
@@ -158,7 +158,7 @@ public:
         else be().fill(k.dc.data(), int64_t(B) * H, T(0));
 
         // W_hh [4H, H] is the right-hand side of every step's product.
-        be().prepare_rhs(Trans::no, G, H, W_hh_, H, B, k.w_hh);
+        be().prepare_rhs(Trans::no, G, H, W_hh_, H, T_ * B, k.w_hh);
         // The time loop holds only the recurrence; each batch slice runs it alone.
         be().for_each_batch_slice(B, [&](int b0, int b1) {
             const int n = b1 - b0;
