@@ -140,17 +140,10 @@ __global__ void scale_kernel(T* x, T alpha, int64_t n) {
     if (i < n) x[i] *= alpha;
 }
 
-// Block partials of sum x^2 (in double): each thread strides over the input with
-// the grid's fixed stride, then a fixed shared-memory tree per block.
-template <class T>
-__global__ void square_partials_kernel(const T* x, int64_t n, double* partials) {
+// Adds one value per thread over the block in a fixed shared-memory tree;
+// thread 0 writes the block's total to partials[blockIdx.x].
+__device__ void block_total(double acc, double* partials) {
     __shared__ double s[kReduceThreads];
-    double acc = 0;
-    const int64_t stride = int64_t(kReduceBlocks) * kReduceThreads;
-    for (int64_t i = int64_t(blockIdx.x) * kReduceThreads + threadIdx.x; i < n; i += stride) {
-        double v = static_cast<double>(x[i]);
-        acc += v * v;
-    }
     s[threadIdx.x] = acc;
     __syncthreads();
     for (int w = kReduceThreads / 2; w > 0; w /= 2) {
@@ -160,20 +153,26 @@ __global__ void square_partials_kernel(const T* x, int64_t n, double* partials) 
     if (threadIdx.x == 0) partials[blockIdx.x] = s[0];
 }
 
+// Block partials of sum x^2 (in double): each thread strides over the input with
+// the grid's fixed stride, then block_total.
+template <class T>
+__global__ void square_partials_kernel(const T* x, int64_t n, double* partials) {
+    double acc = 0;
+    const int64_t stride = int64_t(kReduceBlocks) * kReduceThreads;
+    for (int64_t i = int64_t(blockIdx.x) * kReduceThreads + threadIdx.x; i < n; i += stride) {
+        double v = static_cast<double>(x[i]);
+        acc += v * v;
+    }
+    block_total(acc, partials);
+}
+
 // The same for a vector of doubles (per-row losses, hit counts).
 __global__ void sum_partials_kernel(const double* x, int64_t n, double* partials) {
-    __shared__ double s[kReduceThreads];
     double acc = 0;
     const int64_t stride = int64_t(kReduceBlocks) * kReduceThreads;
     for (int64_t i = int64_t(blockIdx.x) * kReduceThreads + threadIdx.x; i < n; i += stride)
         acc += x[i];
-    s[threadIdx.x] = acc;
-    __syncthreads();
-    for (int w = kReduceThreads / 2; w > 0; w /= 2) {
-        if (int(threadIdx.x) < w) s[threadIdx.x] += s[threadIdx.x + w];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) partials[blockIdx.x] = s[0];
+    block_total(acc, partials);
 }
 
 // One thread adds the block partials in order.
