@@ -51,7 +51,7 @@ void report(const std::string& name, double ms) {
 }
 
 // Median milliseconds of `reps` runs of fn, each timed by events on the stream.
-double time_events(CudaBackend<float>& be, int warmup, int reps, const std::function<void()>& fn) {
+double time_events(cadenza::cuda::CudaBackend<float>& be, int warmup, int reps, const std::function<void()>& fn) {
     for (int i = 0; i < warmup; ++i) fn();
     be.synchronize();
     cudaEvent_t a, b;
@@ -79,7 +79,7 @@ struct LstmRig {
     Tensor<float> params, grads, x, dy, dx;
     std::unique_ptr<LayerCache<float>> cache;
 
-    LstmRig(CudaBackend<float>& be, int T, int B, int I, int H) : layer(H, true) {
+    LstmRig(cadenza::cuda::CudaBackend<float>& be, int T, int B, int I, int H) : layer(H, true) {
         layer.attach(&be, 0);
         layer.build({T, I});
         const int64_t P = layer.parameter_count();
@@ -101,7 +101,7 @@ struct LstmRig {
     }
 };
 
-void bench_lstm(CudaBackend<float>& be, int T, int B, int H, int reps) {
+void bench_lstm(cadenza::cuda::CudaBackend<float>& be, int T, int B, int H, int reps) {
     LstmRig rig(be, T, B, H, H);
     ForwardContext ctx{Mode::train, 1, 0};
     const std::string shape = "T" + std::to_string(T) + "_B" + std::to_string(B) + "_H" + std::to_string(H);
@@ -112,7 +112,7 @@ void bench_lstm(CudaBackend<float>& be, int T, int B, int H, int reps) {
            }));
 #ifdef CADENZA_HAVE_CUDNN
     // cuDNN on the same parameters and data (our optional baseline path).
-    CudnnLstm<float> ref(be, T, B, H, H);
+    cadenza::cuda::CudnnLstm<float> ref(be, T, B, H, H);
     ref.set_weights(rig.params.data());
     Tensor<float> y = be.zeros({T, B, H}), dx = be.zeros({T, B, H});
     report("cudnn_lstm_fwd_" + shape, time_events(be, 3, reps, [&] { ref.forward(rig.x.data(), y.data()); }));
@@ -123,7 +123,7 @@ void bench_lstm(CudaBackend<float>& be, int T, int B, int H, int reps) {
 #endif
 }
 
-void bench_lstm_step(CudaBackend<float>& be, int H, int reps) {
+void bench_lstm_step(cadenza::cuda::CudaBackend<float>& be, int H, int reps) {
     LstmRig rig(be, 1, 1, H, H);
     Tensor<float> h = be.zeros({1, H}), c = be.zeros({1, H}), gates = be.zeros({1, 4 * H});
     auto step = [&] { rig.layer.step(rig.x.data(), 1, h.data(), c.data(), gates.data()); };
@@ -132,7 +132,7 @@ void bench_lstm_step(CudaBackend<float>& be, int H, int reps) {
     report("lstm_step_plain" + s, time_events(be, 5, reps, [&] {
                for (int i = 0; i < 10; ++i) step();
            }) / 10);
-    CudaGraph graph;
+    cadenza::cuda::CudaGraph graph;
     graph.capture(be.stream(), step);
     report("lstm_step_graph" + s, time_events(be, 5, reps, [&] {
                for (int i = 0; i < 10; ++i) graph.launch();
@@ -152,7 +152,7 @@ std::unique_ptr<Sequential<float>> paper_model(std::shared_ptr<Backend<float>> b
     return m;
 }
 
-void bench_stream_token(std::shared_ptr<CudaBackend<float>> be, int reps) {
+void bench_stream_token(std::shared_ptr<cadenza::cuda::CudaBackend<float>> be, int reps) {
     const int V = 373;
     Sequential<float> m(be);
     Lstm<float>::Options o;
@@ -169,13 +169,13 @@ void bench_stream_token(std::shared_ptr<CudaBackend<float>> be, int reps) {
     report("stream_token_plain_B1", time_events(*be, 5, reps, [&] {
                for (int i = 0; i < 10; ++i) m.forward(one, Mode::infer);
            }) / 10);
-    GraphForward<float> step(m, one);
+    cadenza::cuda::GraphForward<float> step(m, one);
     report("stream_token_graph_B1", time_events(*be, 5, reps, [&] {
                for (int i = 0; i < 10; ++i) step.run();
            }) / 10);
 }
 
-void bench_paper(std::shared_ptr<CudaBackend<float>> be, int reps, int tokens) {
+void bench_paper(std::shared_ptr<cadenza::cuda::CudaBackend<float>> be, int reps, int tokens) {
     const int V = 373, T = 100, B = 128;
     auto m = paper_model(be, V);
     Tensor<float> xh({T, B, 1});
@@ -207,7 +207,7 @@ void bench_paper(std::shared_ptr<CudaBackend<float>> be, int reps, int tokens) {
     generate([&]() -> const Tensor<float>& { return m->forward(xw, Mode::infer); });  // warm-up
     report("paper_generate_" + std::to_string(tokens) + "_plain",
            generate([&]() -> const Tensor<float>& { return m->forward(xw, Mode::infer); }));
-    GraphForward<float> step(*m, xw);
+    cadenza::cuda::GraphForward<float> step(*m, xw);
     step.run();
     report("paper_generate_" + std::to_string(tokens) + "_graph",
            generate([&]() -> const Tensor<float>& { return step.run(); }));
@@ -217,13 +217,13 @@ void bench_paper(std::shared_ptr<CudaBackend<float>> be, int reps, int tokens) {
 
 int main(int argc, char** argv) {
     const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-    if (!cuda_device_available()) {
+    if (!cadenza::cuda::cuda_device_available()) {
         std::printf("skipped: no CUDA device\n");
         return 0;
     }
     try {
-        auto be = std::make_shared<CudaBackend<float>>();
-        std::printf("device: %s\n", cuda_device_name().c_str());
+        auto be = std::make_shared<cadenza::cuda::CudaBackend<float>>();
+        std::printf("device: %s\n", cadenza::cuda::cuda_device_name().c_str());
         const int reps = quick ? 5 : 20;
         bench_lstm(*be, 100, 128, 128, reps);
         bench_lstm(*be, 100, 64, 512, reps);

@@ -6,7 +6,7 @@
 //
 // One pass parses every file once. Each repeat runs whole passes until it has
 // lasted --min-time; the reported time per pass is the median over repeats.
-#include <cadenza/music/midi_reader.hpp>
+#include <cadenza/midi/midi_reader.hpp>
 
 #include <algorithm>
 #include <chrono>

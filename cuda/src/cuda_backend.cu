@@ -22,7 +22,7 @@
 #error "the CUDA backend must not include Eigen"
 #endif
 
-namespace cadenza {
+namespace cadenza::cuda {
 
 namespace {
 
@@ -685,4 +685,4 @@ void CudaGraph::launch() {
     CADENZA_CUDA(cudaGraphLaunch(static_cast<cudaGraphExec_t>(exec_), stream_));
 }
 
-}  // namespace cadenza
+}  // namespace cadenza::cuda

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-namespace cadenza {
+namespace cadenza::cuda {
 
 namespace {
 
@@ -190,4 +190,4 @@ void CudnnLstm<T>::backward(const T* x, const T* y, const T* dy, T* dx, T* dpara
 template class CudnnLstm<float>;
 template class CudnnLstm<double>;
 
-}  // namespace cadenza
+}  // namespace cadenza::cuda

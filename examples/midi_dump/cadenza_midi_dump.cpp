@@ -5,7 +5,7 @@
 //
 // Exit status: 0 read, 1 the file was rejected (the reason on stderr),
 // 2 wrong usage.
-#include <cadenza/music/midi_reader.hpp>
+#include <cadenza/midi/midi_reader.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -8,7 +8,7 @@
 #include "cadenza/backend/eigen_backend.hpp"
 #include "cadenza/backend/host_backend.hpp"
 #include "cadenza/core/config.hpp"
-#include "cadenza/core/error.hpp"
+#include "cadenza/error.hpp"
 #include "cadenza/core/philox.hpp"
 #include "cadenza/core/tensor.hpp"
 #include "cadenza/io/container.hpp"

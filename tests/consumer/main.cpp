@@ -1,5 +1,10 @@
-// A user's program: include the umbrella header, train a tiny model, check it learned.
+// A user's program: include the umbrella header, train a tiny model, check it
+// learned; write and read a MIDI file through cadenza::midi. It includes one
+// header by its new path (cadenza/midi/) and one by its old, deprecated path
+// (cadenza/music/midi_types.hpp, which forwards with a #warning for one release).
 #include <cadenza/cadenza.hpp>
+#include <cadenza/midi/midi_reader.hpp>
+#include <cadenza/midi/midi_writer.hpp>
 #include <cadenza/music/midi_types.hpp>
 
 #include <cstdio>
@@ -23,5 +28,14 @@ int main() {
     o.epochs = 40;
     auto history = model.fit(data, o);
     std::printf("consumer: loss %.4f -> %.4f\n", history.front().loss, history.back().loss);
-    return history.back().loss < history.front().loss * 0.5 ? 0 : 1;
+
+    midi::Note c4;
+    c4.track = 1;
+    c4.pitch = 60;
+    c4.end_tick = 480;
+    const std::vector<uint8_t> bytes = midi::encode_midi({c4});
+    const midi::MidiFile back = midi::parse_midi(bytes, "consumer.mid");
+    std::printf("consumer: %zu note(s) back from a %zu-byte MIDI file\n", back.notes.size(), bytes.size());
+    const bool learned = history.back().loss < history.front().loss * 0.5;
+    return learned && back.notes.size() == 1 && back.notes[0].pitch == 60 ? 0 : 1;
 }

@@ -1,5 +1,5 @@
 // cadenza_cuda_tests: the CUDA backend against the CPU backends, kernel by kernel
-// and model by model. Exits 0 with "skipped: no CUDA device" where there is no GPU.
+// and model by model. Exits 77 (skipped, for ctest) with "skipped: no CUDA device" where there is no GPU.
 //
 // Every kernel runs on fresh random inputs (the seed is printed; pass it as the
 // first argument to repeat a run) into outputs poisoned with NaN, so an element
@@ -50,7 +50,7 @@ std::vector<T> random_vector(int64_t n, uint64_t stream, double lo = -1, double 
 
 // A device tensor holding `host`, or poisoned with NaN when host is empty.
 template <class T>
-Tensor<T> on_device(CudaBackend<T>& be, const std::vector<T>& host, int64_t n = -1) {
+Tensor<T> on_device(cadenza::cuda::CudaBackend<T>& be, const std::vector<T>& host, int64_t n = -1) {
     const int64_t count = host.empty() ? n : int64_t(host.size());
     Tensor<T> t = be.zeros({count});
     if (host.empty()) be.fill(t.data(), count, std::numeric_limits<T>::quiet_NaN());
@@ -59,7 +59,7 @@ Tensor<T> on_device(CudaBackend<T>& be, const std::vector<T>& host, int64_t n = 
 }
 
 template <class T>
-std::vector<T> to_host(CudaBackend<T>& be, const Tensor<T>& t) {
+std::vector<T> to_host(cadenza::cuda::CudaBackend<T>& be, const Tensor<T>& t) {
     std::vector<T> v(static_cast<size_t>(t.numel()));
     be.download(t.data(), v.data(), t.numel());
     return v;
@@ -91,7 +91,7 @@ double tolerance() {
 // ---- single kernels --------------------------------------------------------------
 
 template <class T>
-void test_gemm(CudaBackend<T>& gpu) {
+void test_gemm(cadenza::cuda::CudaBackend<T>& gpu) {
     ReferenceBackend<T> cpu;
     const int M = 37, N = 29, K = 53, pad = 3;
     for (Trans ta : {Trans::no, Trans::yes})
@@ -123,7 +123,7 @@ void test_gemm(CudaBackend<T>& gpu) {
 }
 
 template <class T>
-void test_elementwise(CudaBackend<T>& gpu) {
+void test_elementwise(cadenza::cuda::CudaBackend<T>& gpu) {
     ReferenceBackend<T> cpu;
     const int64_t rows = 131, cols = 67, n = rows * cols;
     auto X = random_vector<T>(n, 10), v = random_vector<T>(cols, 11), m = random_vector<T>(n, 12);
@@ -203,7 +203,7 @@ void test_elementwise(CudaBackend<T>& gpu) {
 }
 
 template <class T>
-void test_lstm_pointwise(CudaBackend<T>& gpu) {
+void test_lstm_pointwise(cadenza::cuda::CudaBackend<T>& gpu) {
     ReferenceBackend<T> cpu;
     const int B = 19, H = 45, G = 4 * H;
     auto gates = random_vector<T>(int64_t(B) * G, 20, -3, 3);
@@ -249,7 +249,7 @@ void test_lstm_pointwise(CudaBackend<T>& gpu) {
 }
 
 template <class T>
-void test_softmax_and_top_k(CudaBackend<T>& gpu) {
+void test_softmax_and_top_k(cadenza::cuda::CudaBackend<T>& gpu) {
     ReferenceBackend<T> cpu;
     const int64_t rows = 300;
     const int V = 373;
@@ -275,7 +275,7 @@ void test_softmax_and_top_k(CudaBackend<T>& gpu) {
 }
 
 template <class T>
-void test_dropout(CudaBackend<T>& gpu) {
+void test_dropout(cadenza::cuda::CudaBackend<T>& gpu) {
     ReferenceBackend<T> cpu;
     for (int64_t n : {int64_t(1), int64_t(6), int64_t(100003)})
         for (T p : {T(0.3), T(0.5)}) {
@@ -290,7 +290,7 @@ void test_dropout(CudaBackend<T>& gpu) {
 }
 
 template <class T>
-void test_embedding(CudaBackend<T>& gpu) {
+void test_embedding(cadenza::cuda::CudaBackend<T>& gpu) {
     ReferenceBackend<T> cpu;
     const int V = 23, D = 70;
     const int64_t rows = 257;
@@ -315,7 +315,7 @@ void test_embedding(CudaBackend<T>& gpu) {
 }
 
 template <class T>
-void test_adam(CudaBackend<T>& gpu) {
+void test_adam(cadenza::cuda::CudaBackend<T>& gpu) {
     ReferenceBackend<T> cpu;
     const int64_t n = 12345;
     auto p = random_vector<T>(n, 50), g = random_vector<T>(n, 51), m = random_vector<T>(n, 52);
@@ -330,7 +330,7 @@ void test_adam(CudaBackend<T>& gpu) {
 }
 
 template <class T>
-void test_errors(CudaBackend<T>& gpu) {
+void test_errors(cadenza::cuda::CudaBackend<T>& gpu) {
     // An invalid leading dimension: cuBLAS refuses, and the message names the call.
     // cuBLAS also prints its own "On entry to ?GEMM parameter number 10" line.
     std::printf("  (an invalid GEMM on purpose: cuBLAS's complaint below is expected)\n");
@@ -397,7 +397,7 @@ void test_model(const std::string& kind) {
     s.kind = kind;
     const int B = 5;
     auto eigen = std::make_shared<EigenBackend<float>>(1);
-    auto cuda = std::make_shared<CudaBackend<float>>();
+    auto cuda = std::make_shared<cadenza::cuda::CudaBackend<float>>();
     auto cpu = build(s, eigen);
     auto gpu = build(s, cuda);
 
@@ -438,7 +438,7 @@ void test_model(const std::string& kind) {
         for (size_t i = 0; i < cpu->size(); ++i) cpu->layer(i).reset_state();
         Tensor<float> one_host({1, 1, 1});
         Tensor<float> one = cuda->zeros({1, 1, 1});
-        GraphForward<float> step(*gpu, one);
+        cadenza::cuda::GraphForward<float> step(*gpu, one);
         std::vector<float> zg(static_cast<size_t>(s.V));
         for (int i = 0; i < 6; ++i) {
             one_host[0] = float(i % s.V);
@@ -456,7 +456,7 @@ void test_model(const std::string& kind) {
 // Our LSTM layer against cuDNN's on the same parameters: y, dx and dW.
 void test_cudnn_oracle() {
     const int T_ = 9, B = 6, I = 10, H = 20;
-    CudaBackend<float> gpu;
+    cadenza::cuda::CudaBackend<float> gpu;
     Lstm<float> layer(H, true);
     layer.attach(&gpu, 0);
     layer.build({T_, I});
@@ -474,7 +474,7 @@ void test_cudnn_oracle() {
     const Tensor<float>& y = layer.forward(x3, *cache, ForwardContext{Mode::train, 1, 0});
     layer.backward(dy3, *cache, &dx);
 
-    CudnnLstm<float> ref(gpu, T_, B, I, H);
+    cadenza::cuda::CudnnLstm<float> ref(gpu, T_, B, I, H);
     ref.set_weights(params.data());
     auto y_ref = on_device<float>(gpu, {}, int64_t(T_) * B * H);
     auto dx_ref = on_device<float>(gpu, {}, int64_t(T_) * B * I);
@@ -488,7 +488,7 @@ void test_cudnn_oracle() {
 
 template <class T>
 void run_kernel_tests(const char* type) {
-    CudaBackend<T> gpu;
+    cadenza::cuda::CudaBackend<T> gpu;
     std::printf("kernels<%s>\n", type);
     test_gemm(gpu);
     test_elementwise(gpu);
@@ -503,13 +503,13 @@ void run_kernel_tests(const char* type) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (!cuda_device_available()) {
+    if (!cadenza::cuda::cuda_device_available()) {
         std::printf("skipped: no CUDA device\n");
-        return 0;
+        return 77;
     }
     run_seed = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : std::random_device{}();
     std::printf("device: %s\nseed: %llu (pass it as the first argument to repeat)\n",
-                cuda_device_name().c_str(), static_cast<unsigned long long>(run_seed));
+                cadenza::cuda::cuda_device_name().c_str(), static_cast<unsigned long long>(run_seed));
     try {
         run_kernel_tests<float>("float");
         run_kernel_tests<double>("double");

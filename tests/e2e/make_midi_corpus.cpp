@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cadenza/music/midi_writer.hpp"
+#include "cadenza/midi/midi_writer.hpp"
 
 int main(int argc, char** argv) {
     if (argc < 2) {

@@ -1,7 +1,7 @@
 // libFuzzer entry point for the MIDI reader: any byte string must either
 // parse or throw MidiError; anything else (a crash, another exception, a
 // sanitizer report, a hang) is a bug. Built and run by tools/fuzz_midi.sh.
-#include <cadenza/music/midi_reader.hpp>
+#include <cadenza/midi/midi_reader.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // Prints the paper's tokens of each MIDI file as tokenize.hpp makes them:
 // a line "== FILE" (or "== FILE !error: reason"), then one token a line.
 // tools/compare_music21.py compares them with music21's own tokens.
-#include <cadenza/music/midi_reader.hpp>
+#include <cadenza/midi/midi_reader.hpp>
 #include <cadenza/music/tokenize.hpp>
 
 #include <exception>

@@ -37,7 +37,7 @@ TEST_CASE("windows stay inside their song", "[dataset]") {
     CHECK(data.window(0) == Window{0, 0});
     CHECK(data.window(2) == Window{2, 0});
     CHECK(data.target(data.window(5)) == 2006);
-    CHECK_THROWS_AS(SequenceDataset({{1, 2}}, 0), std::invalid_argument);
+    CHECK_THROWS_AS(SequenceDataset({{1, 2}}, 0), cadenza::Error);
 }
 
 TEST_CASE("default window is the paper's 100", "[dataset]") {
@@ -67,7 +67,7 @@ TEST_CASE("splits are seeded, deterministic and partition the windows", "[datase
     const auto k = data.split_keras_tail(0.25);
     CHECK(k.train.size() == size_t(double(data.size()) * 0.75));
     CHECK(k.validation.back() == data.windows().back());
-    CHECK_THROWS_AS(data.split_songs(1.5, 1), std::invalid_argument);
+    CHECK_THROWS_AS(data.split_songs(1.5, 1), cadenza::Error);
 }
 
 TEST_CASE("SplitMix64 is the reference generator", "[dataset]") {

@@ -2,7 +2,7 @@
 //
 // Layers never touch numbers directly: they allocate tensors and compute through
 // this interface, so one layer serves every backend. Implementations:
-//   ReferenceBackend (reference_backend.hpp): plain scalar loops, the test oracle;
+//   ReferenceBackend (host_backend.hpp):     plain scalar loops, the test oracle;
 //   EigenBackend     (eigen_backend.hpp):     the fast CPU path;
 //   the CUDA backend (cuda/):                 cuBLAS GEMMs and fused kernels.
 // Pointers are in the backend's memory (host or device); matrices are row-major.

@@ -6,8 +6,9 @@
 #pragma once
 
 #define CADENZA_VERSION_MAJOR 0
-#define CADENZA_VERSION_MINOR 1
+#define CADENZA_VERSION_MINOR 2
 #define CADENZA_VERSION_PATCH 0
+#define CADENZA_VERSION_STRING "0.2.0"
 
 #if defined(__CUDACC__)
 #define CADENZA_HOST_DEVICE __host__ __device__

@@ -17,7 +17,7 @@
 #include <new>
 #include <string>
 
-#include "cadenza/core/error.hpp"
+#include "cadenza/error.hpp"
 
 namespace cadenza {
 

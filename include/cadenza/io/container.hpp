@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "cadenza/core/error.hpp"
+#include "cadenza/error.hpp"
 
 namespace cadenza::io {
 

@@ -12,7 +12,7 @@
 
 #include "cadenza/core/config.hpp"
 
-namespace cadenza::math {
+namespace cadenza::kernels {
 
 template <class T>
 struct ExpTraits;
@@ -92,4 +92,4 @@ CADENZA_HOST_DEVICE CADENZA_INLINE T tanh(T x) {
     return x < T(0) ? -t : t;
 }
 
-}  // namespace cadenza::math
+}  // namespace cadenza::kernels

@@ -21,16 +21,16 @@ namespace cadenza::kernels {
 template <class T>
 CADENZA_HOST_DEVICE CADENZA_INLINE void lstm_cell_forward(int j, int H, T* gates, const T* bias,
                                                          T c_prev, T& c, T& h) {
-    T i = math::sigmoid(gates[j] + bias[j]);                  // eq. 1
-    T f = math::sigmoid(gates[H + j] + bias[H + j]);          // eq. 2
-    T g = math::tanh(gates[2 * H + j] + bias[2 * H + j]);     // eq. 3
-    T o = math::sigmoid(gates[3 * H + j] + bias[3 * H + j]);  // eq. 4
+    T i = kernels::sigmoid(gates[j] + bias[j]);                  // eq. 1
+    T f = kernels::sigmoid(gates[H + j] + bias[H + j]);          // eq. 2
+    T g = kernels::tanh(gates[2 * H + j] + bias[2 * H + j]);     // eq. 3
+    T o = kernels::sigmoid(gates[3 * H + j] + bias[3 * H + j]);  // eq. 4
     gates[j] = i;
     gates[H + j] = f;
     gates[2 * H + j] = g;
     gates[3 * H + j] = o;
     c = f * c_prev + i * g;
-    h = o * math::tanh(c);
+    h = o * kernels::tanh(c);
 }
 
 // Backward, element (row, j), from the activations the forward saved.
@@ -44,7 +44,7 @@ template <class T>
 CADENZA_HOST_DEVICE CADENZA_INLINE void lstm_cell_backward(int j, int H, const T* gates, T c_prev,
                                                           T c, T dh, T& dc, T* dgates) {
     T i = gates[j], f = gates[H + j], g = gates[2 * H + j], o = gates[3 * H + j];
-    T tanh_c = math::tanh(c);
+    T tanh_c = kernels::tanh(c);
     T dc_total = dc + dh * o * (T(1) - tanh_c * tanh_c);  // eq. 8
     dgates[j] = dc_total * g * i * (T(1) - i);            // eq. 9
     dgates[H + j] = dc_total * c_prev * f * (T(1) - f);   // eq. 10

@@ -20,11 +20,11 @@ CADENZA_HOST_DEVICE inline T softmax_cross_entropy_row(int V, const T* z, int ta
     T zmax = z[0];
     for (int k = 1; k < V; ++k) zmax = z[k] > zmax ? z[k] : zmax;
     T sum = T(0);
-    for (int k = 0; k < V; ++k) sum += math::exp(z[k] - zmax);
+    for (int k = 0; k < V; ++k) sum += kernels::exp(z[k] - zmax);
     T log_sum = std::log(sum);
     if (dz) {
         T inv_sum = T(1) / sum;
-        for (int k = 0; k < V; ++k) dz[k] = math::exp(z[k] - zmax) * inv_sum * dloss;
+        for (int k = 0; k < V; ++k) dz[k] = kernels::exp(z[k] - zmax) * inv_sum * dloss;
         dz[target] -= dloss;
     }
     return log_sum + zmax - z[target];

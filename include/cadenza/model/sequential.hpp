@@ -30,6 +30,13 @@
 
 namespace cadenza {
 
+// The loss became NaN or infinite in a training step; the step stopped
+// before it changed the weights, so the model holds its last finite state.
+class DivergedError : public Error {
+public:
+    using Error::Error;
+};
+
 struct EpochStats {
     int epoch = 0;  // 1-based
     double loss = 0, accuracy = 0, top_k_accuracy = 0;
@@ -153,9 +160,10 @@ public:
     LossResult train_batch(const Tensor<T>& x, const int32_t* targets) {
         const Tensor<T>& logits = forward(x, Mode::train);
         LossResult r = loss_.evaluate(*be_, logits, targets, &dlogits_);
-        CADENZA_CHECK(std::isfinite(r.loss_sum), "the loss became ",
-                      std::isnan(r.loss_sum) ? "NaN" : "infinite", " at step ",
-                      optimizer_->steps() + 1, "; stopping before the weights are changed");
+        if (!std::isfinite(r.loss_sum))
+            throw DivergedError(detail::concat("the loss became ", std::isnan(r.loss_sum) ? "NaN" : "infinite",
+                                               " at step ", optimizer_->steps() + 1,
+                                               "; stopping before the weights are changed"));
         zero_gradients();
         backward(dlogits_);
         optimizer_->step(*be_, params_.data(), grads_.data(), params_.numel());

@@ -24,9 +24,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <stdexcept>
 #include <utility>
 #include <vector>
+
+#include "cadenza/error.hpp"
 
 namespace cadenza::music {
 
@@ -42,7 +43,7 @@ public:
     }
     // Uniform in [0, bound) by rejection (no modulo bias).
     uint64_t below(uint64_t bound) {
-        if (bound == 0) throw std::invalid_argument("SplitMix64::below(0)");
+        if (bound == 0) throw Error("SplitMix64::below(0)");
         const uint64_t limit = ~uint64_t(0) - (~uint64_t(0) % bound);
         uint64_t x;
         do x = next(); while (x >= limit);
@@ -69,7 +70,7 @@ class SequenceDataset {
 public:
     SequenceDataset(std::vector<std::vector<int>> songs, size_t length = 100)
         : songs_(std::move(songs)), length_(length) {
-        if (length_ == 0) throw std::invalid_argument("SequenceDataset: window length must be positive");
+        if (length_ == 0) throw Error("SequenceDataset: window length must be positive");
         for (uint32_t s = 0; s < songs_.size(); ++s)
             if (songs_[s].size() > length_)
                 for (uint32_t o = 0; o + length_ < songs_[s].size(); ++o) windows_.push_back({s, o});
@@ -133,7 +134,7 @@ public:
 
 private:
     static void check(double f) {
-        if (!(f >= 0.0 && f <= 1.0)) throw std::invalid_argument("validation fraction must be in [0, 1]");
+        if (!(f >= 0.0 && f <= 1.0)) throw Error("validation fraction must be in [0, 1]");
     }
 
     std::vector<std::vector<int>> songs_;

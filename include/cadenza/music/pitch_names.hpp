@@ -23,11 +23,19 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "cadenza/error.hpp"
+
 namespace cadenza::music {
+
+// A token, pitch name or duration that is not spelled as expected. The
+// message quotes the text.
+class TokenError : public Error {
+public:
+    using Error::Error;
+};
 
 inline const std::array<const char*, 12>& pitch_class_names() {
     static const std::array<const char*, 12> names = {
@@ -50,11 +58,11 @@ inline std::string pitch_name(int midi_key) {
 
 // Parses a pitch name: letter (any case), then any number of accidentals ('#'
 // sharp; '-' or 'b' flat; "##", "--" allowed), then an optional signed octave
-// (default 4, as music21's note.Note("E-") does). Throws std::invalid_argument
+// (default 4, as music21's note.Note("E-") does). Throws TokenError
 // naming the text when it is not a pitch or falls outside MIDI 0..127.
 inline int parse_pitch_name(const std::string& text) {
     auto fail = [&](const std::string& why) {
-        throw std::invalid_argument("not a pitch name: \"" + text + "\" (" + why + ")");
+        throw TokenError("not a pitch name: \"" + text + "\" (" + why + ")");
     };
     if (text.empty()) fail("empty");
     static const int letter_pc[7] = {9, 11, 0, 2, 4, 5, 7};  // A B C D E F G

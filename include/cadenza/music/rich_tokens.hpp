@@ -26,13 +26,12 @@
 #include <cstdint>
 #include <map>
 #include <numeric>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "midi_types.hpp"
-#include "pitch_names.hpp"
-#include "tokenize.hpp"
+#include "cadenza/midi/midi_types.hpp"
+#include "cadenza/music/pitch_names.hpp"
+#include "cadenza/music/quantize.hpp"
 
 namespace cadenza::music {
 
@@ -47,10 +46,10 @@ inline std::string quarter_fraction(int64_t units) {
     return den == 1 ? std::to_string(num) : std::to_string(num) + "/" + std::to_string(den);
 }
 
-// "3/2" -> 72 units; throws std::invalid_argument when not a positive
+// "3/2" -> 72 units; throws TokenError when not a positive
 // fraction on the 1/48-quarter lattice.
 inline int64_t parse_quarter_fraction(const std::string& text) {
-    auto fail = [&]() -> int64_t { throw std::invalid_argument("not a duration in quarter notes: \"" + text + "\""); };
+    auto fail = [&]() -> int64_t { throw TokenError("not a duration in quarter notes: \"" + text + "\""); };
     const size_t slash = text.find('/');
     auto number = [&](const std::string& s) -> int64_t {
         if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
@@ -97,7 +96,7 @@ inline std::vector<std::string> encode_rich(const std::vector<midi::Note>& notes
 }
 
 // Rich tokens back to notes (channel 0, given velocity). Throws
-// std::invalid_argument naming a malformed token.
+// TokenError naming a malformed token.
 inline std::vector<midi::Note> decode_rich(const std::vector<std::string>& tokens, int ticks_per_quarter,
                                            int velocity = 100) {
     std::vector<midi::Note> notes;
@@ -106,12 +105,12 @@ inline std::vector<midi::Note> decode_rich(const std::vector<std::string>& token
     for (const auto& token : tokens) {
         const size_t colon = token.rfind(':');
         if (colon == std::string::npos || colon == 0)
-            throw std::invalid_argument("not a rich token (expected PITCHES:DURATION or R:DURATION): \"" + token + "\"");
+            throw TokenError("not a rich token (expected PITCHES:DURATION or R:DURATION): \"" + token + "\"");
         int64_t duration = 0;
         try {
             duration = parse_quarter_fraction(token.substr(colon + 1));
-        } catch (const std::invalid_argument&) {
-            throw std::invalid_argument("bad duration in rich token \"" + token + "\"");
+        } catch (const TokenError&) {
+            throw TokenError("bad duration in rich token \"" + token + "\"");
         }
         const std::string head = token.substr(0, colon);
         if (head != "R") {
@@ -122,8 +121,8 @@ inline std::vector<midi::Note> decode_rich(const std::vector<std::string>& token
                 midi::Note n;
                 try {
                     n.pitch = parse_pitch_name(head.substr(pos, dot - pos));
-                } catch (const std::invalid_argument&) {
-                    throw std::invalid_argument("bad pitch in rich token \"" + token + "\"");
+                } catch (const TokenError&) {
+                    throw TokenError("bad pitch in rich token \"" + token + "\"");
                 }
                 n.velocity = velocity;
                 n.start_tick = ticks(now);

@@ -14,21 +14,24 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <map>
 #include <sstream>
-#include <stdexcept>
+#include <system_error>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "cadenza/error.hpp"
 
 namespace cadenza::music {
 
 // A model's vocabulary and the data disagree, or a serialized vocabulary is
 // malformed. The message names the token or the line.
-class VocabularyError : public std::runtime_error {
+class VocabularyError : public Error {
 public:
-    using std::runtime_error::runtime_error;
+    using Error::Error;
 };
 
 class Vocabulary {
@@ -116,13 +119,7 @@ public:
         if (!std::getline(in, line) || line != kMagic) fail(1, std::string("expected \"") + kMagic + "\"");
         if (!std::getline(in, line)) fail(2, "expected the token count");
         size_t expected = 0;
-        try {
-            size_t used = 0;
-            expected = size_t(std::stoull(line, &used));
-            if (used != line.size()) throw std::invalid_argument(line);
-        } catch (const std::exception&) {
-            fail(2, "token count is not a number: \"" + line + "\"");
-        }
+        if (!whole_number(line, expected)) fail(2, "token count is not a number: \"" + line + "\"");
         Vocabulary v;
         size_t line_no = 2;
         while (std::getline(in, line)) {
@@ -130,13 +127,7 @@ public:
             const size_t tab = line.find('\t');
             if (tab == std::string::npos) fail(line_no, "expected count<TAB>token");
             int64_t count = 0;
-            try {
-                size_t used = 0;
-                count = std::stoll(line.substr(0, tab), &used);
-                if (used != tab) throw std::invalid_argument(line);
-            } catch (const std::exception&) {
-                fail(line_no, "count is not a number");
-            }
+            if (!whole_number(line.substr(0, tab), count)) fail(line_no, "count is not a number");
             const std::string token = line.substr(tab + 1);
             if (token.empty()) fail(line_no, "empty token");
             if (v.contains(token)) fail(line_no, "token \"" + token + "\" appears twice");
@@ -158,6 +149,14 @@ public:
     bool operator==(const Vocabulary& other) const { return tokens_ == other.tokens_ && counts_ == other.counts_; }
 
 private:
+    // All of `text` as a decimal number that fits `value`.
+    template <class Int>
+    static bool whole_number(const std::string& text, Int& value) {
+        const char* end = text.data() + text.size();
+        const auto [ptr, error] = std::from_chars(text.data(), end, value);
+        return error == std::errc() && ptr == end && !text.empty();
+    }
+
     void add(const std::string& token, int64_t count) {
         ids_[token] = int(tokens_.size());
         tokens_.push_back(token);

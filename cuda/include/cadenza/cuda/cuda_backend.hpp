@@ -3,7 +3,7 @@
 // CudaBackend<T> implements Backend<T> (backend/backend.hpp) on one CUDA device:
 // tensors own device memory (cudaMalloc, freed by the tensor's deleter), every
 // operation is queued on the backend's own stream, GEMMs go to cuBLAS and the
-// per-element work to our kernels (cuda/src/kernels.cu), which call the very
+// per-element work to our kernels (cuda/src/cuda_backend.cu), which call the very
 // same host+device functions as the CPU backends (kernels/*.hpp). docs/cuda.md
 // says what runs where and why the results are deterministic.
 //
@@ -21,7 +21,7 @@
 struct CUstream_st;    // = cudaStream_t's pointee
 struct cublasContext;  // = cublasHandle_t's pointee
 
-namespace cadenza {
+namespace cadenza::cuda {
 
 // Is there at least one CUDA device this process can use? Never throws.
 bool cuda_device_available();
@@ -131,4 +131,4 @@ private:
 extern template class CudaBackend<float>;
 extern template class CudaBackend<double>;
 
-}  // namespace cadenza
+}  // namespace cadenza::cuda

@@ -13,7 +13,7 @@
 
 #include "cadenza/cuda/cuda_backend.hpp"
 
-namespace cadenza {
+namespace cadenza::cuda {
 
 template <class T>
 class CudnnLstm {
@@ -39,4 +39,4 @@ private:
 extern template class CudnnLstm<float>;
 extern template class CudnnLstm<double>;
 
-}  // namespace cadenza
+}  // namespace cadenza::cuda

@@ -23,7 +23,7 @@
 #include "cadenza/cuda/cuda_backend.hpp"
 #include "cadenza/model/sequential.hpp"
 
-namespace cadenza {
+namespace cadenza::cuda {
 
 template <class T>
 class GraphForward {
@@ -72,4 +72,4 @@ private:
     long long runs_ = 0;
 };
 
-}  // namespace cadenza
+}  // namespace cadenza::cuda

@@ -1,0 +1,34 @@
+// examples/cadenza-music/lib/models.cpp: see models.hpp.
+#include "models.hpp"
+
+#include "cadenza/cadenza.hpp"
+
+namespace cadenza::app {
+
+std::unique_ptr<Sequential<float>> build_model(const Settings& s, int V, std::shared_ptr<Backend<float>> backend) {
+    auto m = std::make_unique<Sequential<float>>(std::move(backend));
+    const int H = s.lstm_units();
+    if (s.model == ModelKind::paper) {
+        m->add<Lstm<float>>(H, true);
+        m->add<Dropout<float>>(0.3);
+        m->add<Lstm<float>>(H, true);
+        m->add<Flatten<float>>();
+        m->add<Dense<float>>(s.dense);
+        m->add<Dropout<float>>(0.3);
+        m->add<Dense<float>>(V);
+    } else {
+        typename Lstm<float>::Options o;
+        o.units = H;
+        o.return_sequences = true;
+        o.stateful = true;
+        m->add<Embedding<float>>(V, s.embedding);
+        m->add<Lstm<float>>(o);
+        m->add<Lstm<float>>(o);
+        m->add<Dense<float>>(V);
+    }
+    m->set_optimizer(std::make_unique<Adam<float>>(AdamOptions{s.lr, 0.9, 0.999, 1e-7, s.clip_norm}));
+    m->build({s.seq_len, 1}, s.seed);
+    return m;
+}
+
+}  // namespace cadenza::app

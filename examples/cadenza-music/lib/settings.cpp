@@ -1,0 +1,67 @@
+// examples/cadenza-music/lib/settings.cpp: see settings.hpp.
+#include "settings.hpp"
+
+#include <sstream>
+
+#include "cadenza/error.hpp"
+
+namespace cadenza::app {
+
+const char* model_name(ModelKind model) { return model == ModelKind::paper ? "paper" : "stream"; }
+const char* split_name(SplitKind split) { return split == SplitKind::songs ? "songs" : "windows"; }
+
+ModelKind parse_model(const std::string& name, const std::string& where) {
+    if (name == "paper") return ModelKind::paper;
+    if (name == "stream") return ModelKind::stream;
+    throw Error(where + ": unknown model '" + name + "' (expected paper or stream)");
+}
+
+SplitKind parse_split(const std::string& name, const std::string& where) {
+    if (name == "songs") return SplitKind::songs;
+    if (name == "windows") return SplitKind::windows;
+    throw Error(where + ": unknown split '" + name + "' (expected songs or windows)");
+}
+
+std::string Settings::serialize() const {
+    std::ostringstream s;
+    s.precision(17);
+    s << "model " << model_name(model) << "\nepochs " << epochs << "\nbatch " << batch << "\nseq_len " << seq_len
+      << "\nsplit " << split_name(split) << "\nval_fraction " << val_fraction << "\npatience " << patience
+      << "\nthreads " << threads << "\nseed " << seed << "\nlr " << lr << "\nclip_norm " << clip_norm << "\nunits "
+      << units << "\ndense " << dense << "\nembedding " << embedding << "\ncorpus " << corpus << "\n";
+    return s.str();
+}
+
+Settings Settings::parse(const std::string& text, const std::string& where) {
+    Settings s;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto sp = line.find(' ');
+        if (sp == std::string::npos) continue;
+        const std::string k = line.substr(0, sp), v = line.substr(sp + 1);
+        auto num = [&](auto& field) {
+            std::istringstream vs(v);
+            vs >> field;
+            CADENZA_CHECK(!vs.fail(), where, ": setting ", k, "='", v, "' is not a number");
+        };
+        if (k == "model") s.model = parse_model(v, where);
+        else if (k == "epochs") num(s.epochs);
+        else if (k == "batch") num(s.batch);
+        else if (k == "seq_len") num(s.seq_len);
+        else if (k == "split") s.split = parse_split(v, where);
+        else if (k == "val_fraction") num(s.val_fraction);
+        else if (k == "patience") num(s.patience);
+        else if (k == "threads") num(s.threads);
+        else if (k == "seed") num(s.seed);
+        else if (k == "lr") num(s.lr);
+        else if (k == "clip_norm") num(s.clip_norm);
+        else if (k == "units") num(s.units);
+        else if (k == "dense") num(s.dense);
+        else if (k == "embedding") num(s.embedding);
+        else if (k == "corpus") s.corpus = v;
+    }
+    return s;
+}
+
+}  // namespace cadenza::app

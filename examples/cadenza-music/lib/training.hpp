@@ -1,0 +1,41 @@
+// examples/cadenza-music/lib/training.hpp: `cadenza-music train`: fit,
+// checkpoint, resume, stop early.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cadenza/model/data.hpp"
+#include "cadenza/music/dataset.hpp"
+#include "corpus.hpp"
+#include "device.hpp"
+#include "settings.hpp"
+
+namespace cadenza::app {
+
+struct TrainRequest {
+    std::string corpus;   // may be empty with resume (then the run's own)
+    std::string run_dir;
+    bool resume = false;
+    Settings settings;    // ignored when resuming, except threads and epochs
+    bool epochs_given = false;
+    bool threads_given = false;
+    Device device = Device::cpu;
+};
+
+// The data of a run, cut the same way every time from the corpus and the settings.
+struct RunData {
+    std::unique_ptr<music::SequenceDataset> dataset;
+    std::unique_ptr<BatchSource<float>> train, validation;
+    int validation_batch = 128;
+    std::vector<std::vector<int>> seed_windows;  // for generation without a corpus
+};
+
+RunData make_run_data(const Corpus& corpus, const Settings& s);
+
+// Exit status: 0 done (or stopped early), 3 the loss diverged (the last
+// good checkpoints are kept). Other failures throw cadenza::Error.
+int run_train(const TrainRequest& req);
+
+}  // namespace cadenza::app

@@ -1,0 +1,199 @@
+// cadenza/music/measures.hpp: steps 3 and 4 of score.hpp's import, as
+// music21's makeMeasures, makeTies and makeRests leave one track.
+//
+// 3. Measures from the time signatures of the conductor (tracks before this
+//    one without notes) and of the track itself (4/4 when none); an element
+//    crossing a barline is split there (a tied continuation is one more token).
+// 4. Rests fill each measure where nothing of the track sounds, split at
+//    tempo/key/time-signature/instrument points that fall inside a gap. In a
+//    track that needs voices, a measure with overlapping notes is split into
+//    voices (first fit) and every voice gets its own rests.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "cadenza/midi/midi_types.hpp"
+#include "cadenza/music/quantize.hpp"
+#include "cadenza/music/score_element.hpp"
+
+namespace cadenza::music::detail {
+
+struct Bar {
+    int64_t start = 0, length = 4 * kUnitsPerQuarter;
+};
+
+// Barlines from time signatures (given as (offset units, bar length units)),
+// covering [0, end).
+inline std::vector<Bar> make_bars(const std::vector<std::pair<int64_t, int64_t>>& signatures, int64_t end) {
+    std::vector<Bar> bars;
+    int64_t start = 0, length = 4 * kUnitsPerQuarter;
+    size_t next_sig = 0;
+    do {
+        while (next_sig < signatures.size() && signatures[next_sig].first <= start)
+            length = signatures[next_sig++].second;
+        if (length <= 0) length = 4 * kUnitsPerQuarter;
+        bars.push_back({start, length});
+        start += length;
+    } while (start < end);
+    return bars;
+}
+
+// The measures of one track and the points that split its rests.
+struct TrackMeasures {
+    std::vector<Bar> bars;
+    std::vector<int64_t> meta_points;  // units: time/key signatures, tempi, instruments
+};
+
+// Step 3's barlines: `elements` are the track's quantized elements,
+// `instrument_ticks` the ticks of its instruments (instruments.hpp).
+inline TrackMeasures track_measures(const midi::MidiFile& file, int track, const std::vector<ScoreElement>& elements,
+                                    const std::vector<int64_t>& instrument_ticks, double tpq,
+                                    const std::vector<int>& divisors) {
+    std::vector<bool> has_notes(size_t(std::max(file.track_count, 1)) + 64, false);
+    for (const auto& n : file.notes)
+        if (n.track >= 0 && size_t(n.track) < has_notes.size()) has_notes[size_t(n.track)] = true;
+    for (const auto& n : file.unterminated)
+        if (n.track >= 0 && size_t(n.track) < has_notes.size()) has_notes[size_t(n.track)] = true;
+    // The conductor part holds what music21 has read so far: tracks before
+    // this one without notes.
+    auto applies = [&](int t) {
+        return t == track || t < 0 || size_t(t) >= has_notes.size() || (t < track && !has_notes[size_t(t)]);
+    };
+    auto meta_offset = [&](int64_t tick) { return quantized_offset(tick, tpq, divisors); };
+    TrackMeasures m;
+    std::vector<std::pair<int64_t, int64_t>> signatures;
+    for (const auto& ts : file.time_signatures) {
+        if (!applies(ts.track)) continue;
+        const int64_t bar = ts.denominator > 0 ? ts.numerator * 4 * kUnitsPerQuarter / ts.denominator : 0;
+        signatures.push_back({meta_offset(ts.tick), bar});
+        m.meta_points.push_back(meta_offset(ts.tick));
+    }
+    std::stable_sort(signatures.begin(), signatures.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& e : file.tempo_map)
+        if (applies(e.track)) m.meta_points.push_back(meta_offset(e.tick));
+    for (const auto& e : file.key_signatures)
+        if (applies(e.track)) m.meta_points.push_back(meta_offset(e.tick));
+    for (int64_t tick : instrument_ticks) m.meta_points.push_back(meta_offset(tick));
+    int64_t end = 0;
+    for (const auto& e : elements) end = std::max(end, e.offset + e.duration);
+    for (int64_t p : m.meta_points) end = std::max(end, p);
+    m.bars = make_bars(signatures, end);
+    return m;
+}
+
+// makeMeasures + makeTies: each element into its bar; one crossing a barline
+// is split there and its continuation goes into the next bar after what that
+// bar already holds (so it follows notes starting on the barline).
+inline std::vector<std::vector<ScoreElement>> split_into_bars(const std::vector<ScoreElement>& elements,
+                                                              const std::vector<Bar>& bars) {
+    std::vector<std::vector<ScoreElement>> in_bar(bars.size()), carried(bars.size());
+    auto bar_of = [&](int64_t offset) {
+        size_t b = size_t(std::upper_bound(bars.begin(), bars.end(), offset,
+                                           [](int64_t o, const Bar& bar) { return o < bar.start; }) - bars.begin());
+        return b == 0 ? size_t(0) : b - 1;
+    };
+    for (const auto& e : elements) {
+        size_t b = bar_of(e.offset);
+        ScoreElement piece = e;
+        while (b + 1 < bars.size() && piece.offset + piece.duration > bars[b].start + bars[b].length) {
+            const int64_t barline = bars[b].start + bars[b].length;
+            ScoreElement head = piece;
+            head.duration = barline - piece.offset;
+            in_bar[b].push_back(head);
+            piece.duration -= head.duration;
+            piece.offset = barline;
+            piece.tie_continuation = true;
+            ++b;
+        }
+        (piece.tie_continuation ? carried : in_bar)[b].push_back(piece);
+    }
+    for (size_t b = 0; b < bars.size(); ++b) {
+        in_bar[b].insert(in_bar[b].end(), carried[b].begin(), carried[b].end());
+        std::stable_sort(in_bar[b].begin(), in_bar[b].end(), ScoreOrder{});
+    }
+    return in_bar;
+}
+
+// Rests over [0, bar_length) where `pieces` (offsets relative to the bar)
+// leave silence, split at `split_points` that fall strictly inside a gap.
+inline void fill_rests(const std::vector<ScoreElement>& pieces, int64_t bar_length,
+                       const std::vector<int64_t>& split_points, int track,
+                       int64_t bar_start, std::vector<ScoreElement>& out) {
+    std::vector<std::pair<int64_t, int64_t>> spans;
+    for (const auto& p : pieces) spans.push_back({p.offset - bar_start, p.offset - bar_start + p.duration});
+    for (int64_t s : split_points) spans.push_back({s, s});
+    std::sort(spans.begin(), spans.end());
+    int64_t covered = 0;
+    auto emit = [&](int64_t from, int64_t to) {
+        if (to <= from) return;
+        ScoreElement rest;
+        rest.kind = ScoreElement::Kind::rest;
+        rest.offset = bar_start + from;
+        rest.duration = to - from;
+        rest.track = track;
+        out.push_back(rest);
+    };
+    for (const auto& span : spans) {
+        if (span.first > covered) emit(covered, std::min(span.first, bar_length));
+        covered = std::max(covered, span.second);
+    }
+    if (covered < bar_length) emit(covered, bar_length);
+}
+
+// The voices music21 makes of a bar's pieces: only where the track needs
+// them and notes overlap; as many as overlap at most, filled first fit.
+inline std::vector<std::vector<ScoreElement>> bar_voices(const std::vector<ScoreElement>& pieces, const Bar& bar,
+                                                         bool voices_required) {
+    size_t voice_count = 1;
+    if (voices_required && pieces.size() > 1) {
+        size_t group = 1, largest = 1;
+        int64_t group_end = pieces[0].offset + pieces[0].duration;
+        for (size_t k = 1; k < pieces.size(); ++k) {
+            group = pieces[k].offset < group_end ? group + 1 : 1;
+            group_end = group == 1 ? pieces[k].offset + pieces[k].duration
+                                   : std::max(group_end, pieces[k].offset + pieces[k].duration);
+            largest = std::max(largest, group);
+        }
+        voice_count = largest;
+    }
+    std::vector<std::vector<ScoreElement>> voices(voice_count);
+    if (voice_count == 1) {
+        voices[0] = pieces;
+        return voices;
+    }
+    std::vector<int64_t> highest(voice_count, 0);
+    for (const auto& p : pieces)
+        for (size_t v = 0; v < voice_count; ++v)
+            if (highest[v] <= p.offset - bar.start) {
+                voices[v].push_back(p);
+                highest[v] = std::max(highest[v], p.offset - bar.start + p.duration);
+                break;
+            }
+    return voices;
+}
+
+// Step 4 for one bar: its voices with their rests, flattened voice by voice.
+inline std::vector<ScoreElement> bar_contents(const std::vector<ScoreElement>& pieces, const Bar& bar,
+                                              const std::vector<int64_t>& meta_points, bool voices_required,
+                                              bool include_rests, int track) {
+    const std::vector<std::vector<ScoreElement>> voices = bar_voices(pieces, bar, voices_required);
+    std::vector<int64_t> splits;
+    if (voices.size() == 1)
+        for (int64_t m : meta_points)
+            if (m > bar.start && m < bar.start + bar.length) splits.push_back(m - bar.start);
+    std::vector<ScoreElement> flat;
+    for (const auto& voice : voices) {
+        if (voice.empty() && voices.size() > 1) continue;
+        std::vector<ScoreElement> with_rests = voice;
+        if (include_rests) fill_rests(voice, bar.length, splits, track, bar.start, with_rests);
+        std::stable_sort(with_rests.begin(), with_rests.end(), ScoreOrder{});
+        flat.insert(flat.end(), with_rests.begin(), with_rests.end());
+    }
+    return flat;
+}
+
+}  // namespace cadenza::music::detail
