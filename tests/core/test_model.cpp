@@ -4,6 +4,13 @@
 #include <cstdio>
 #include <fstream>
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <stdexcept>
+
 #include "cadenza/cadenza.hpp"
 
 using namespace cadenza;
@@ -164,16 +171,80 @@ TEST_CASE("Corrupt or mismatched checkpoints give one clear error", "[io]") {
                       Catch::Contains("cannot open the file"));
 }
 
-TEST_CASE("Checkpoints are written atomically", "[io]") {
+namespace {
+
+// The files in the folder of `path` whose names start with its name.
+std::vector<std::string> files_like(const std::string& path) {
+    namespace fs = std::filesystem;
+    const fs::path p = fs::absolute(path);
+    std::vector<std::string> found;
+    for (const auto& e : fs::directory_iterator(p.parent_path()))
+        if (e.path().filename().string().rfind(p.filename().string(), 0) == 0)
+            found.push_back(e.path().filename().string());
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
+std::string bytes_of(const std::string& path) { return io::read_file(path); }
+
+}  // namespace
+
+TEST_CASE("Checkpoints are written atomically: the old file survives a failed write", "[io]") {
     auto m = paper_model(5, 4, 4, 6, 1);
     const std::string path = temp_path("atomic.cdz");
     io::save_model(*m, path);
-    std::ifstream tmp(path + ".tmp");
-    CHECK_FALSE(tmp.good());  // no temporary left behind
+    const std::string old_bytes = bytes_of(path);
+    CHECK(files_like(path) == std::vector<std::string>{"cadenza_test_atomic.cdz"});  // no temporary left
     auto back = io::load_model<float>(path);
     CHECK(back->parameter_count() == m->parameter_count());
-    for (int64_t i = 0; i < m->parameter_count(); ++i)
-        REQUIRE(back->parameters()[i] == m->parameters()[i]);
+    for (int64_t i = 0; i < m->parameter_count(); ++i) REQUIRE(back->parameters()[i] == m->parameters()[i]);
+
+    // A model that would write other bytes.
+    auto other = paper_model(5, 4, 4, 6, 2);
+
+    SECTION("the write itself fails (the file size limit, as a full disk)") {
+        struct rlimit old_limit {};
+        REQUIRE(getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+        struct rlimit small = old_limit;
+        small.rlim_cur = 1000;  // bytes; the checkpoint is larger
+        auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+        REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+        CHECK_THROWS_WITH(io::save_model(*other, path), Catch::Contains(path) && Catch::Contains("writing failed"));
+        REQUIRE(setrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+        std::signal(SIGXFSZ, old_handler);
+    }
+    SECTION("the program stops between writing and renaming") {
+        io::set_write_hook([](const char* point, const std::string&) {
+            if (std::string(point) == "written") throw std::runtime_error("stopped before the rename");
+        });
+        CHECK_THROWS_WITH(io::save_model(*other, path), "stopped before the rename");
+        io::set_write_hook(nullptr);
+    }
+    CHECK(bytes_of(path) == old_bytes);
+    CHECK(files_like(path) == std::vector<std::string>{"cadenza_test_atomic.cdz"});
+    // And a write that succeeds replaces it.
+    io::save_model(*other, path);
+    CHECK(bytes_of(path) != old_bytes);
+    std::remove(path.c_str());
+}
+
+TEST_CASE("Temporary names are unique, so two writers of one file never mix their bytes", "[io]") {
+    const std::string path = temp_path("two-writers.txt");
+    std::vector<std::string> seen;
+    io::set_write_hook([](const char* point, const std::string& target) {
+        if (std::string(point) != "written") return;
+        // Inside the first write, a second write of the same target completes.
+        static bool nested = false;
+        if (nested) return;
+        nested = true;
+        io::write_file_atomically(target, std::string(100000, 'b'));
+        nested = false;
+    });
+    io::write_file_atomically(path, std::string(100000, 'a'));
+    io::set_write_hook(nullptr);
+    // The outer write renamed last: its bytes, whole.
+    CHECK(bytes_of(path) == std::string(100000, 'a'));
+    CHECK(files_like(path) == std::vector<std::string>{"cadenza_test_two-writers.txt"});
     std::remove(path.c_str());
 }
 

@@ -10,9 +10,9 @@
 //     u32 crc32 of the payload (IEEE 802.3, as zlib)
 //     payload bytes
 // Readers check every length against the bytes that remain before trusting it,
-// so a corrupt header can never cause a huge allocation. Files are written to a
-// temporary name beside the target and renamed into place: a reader sees the
-// old file or the new one, never half of one.
+// so a corrupt header can never cause a huge allocation. Files are written
+// atomically (io/files.hpp): a reader sees the old file or the new one, never
+// half of one.
 #pragma once
 
 #include <array>
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "cadenza/error.hpp"
+#include "cadenza/io/files.hpp"
 
 namespace cadenza::io {
 
@@ -103,7 +104,7 @@ public:
                       k, " bytes) but only ", n_ - pos_, " remain; the file is truncated or corrupt");
     }
     [[noreturn]] void fail(const std::string& msg) const {
-        throw Error(detail::concat(where_, ": byte ", base_ + pos_, ": ", msg));
+        throw Error(cadenza::detail::concat(where_, ": byte ", base_ + pos_, ": ", msg));
     }
 
 private:
@@ -112,34 +113,6 @@ private:
     std::string where_;
     size_t base_;
 };
-
-// Write bytes to path atomically: a temporary file beside it, then rename.
-inline void write_file_atomically(const std::string& path, const std::string& bytes) {
-    std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        CADENZA_CHECK(f, path, ": cannot open ", tmp, " for writing");
-        f.write(bytes.data(), std::streamsize(bytes.size()));
-        f.flush();
-        if (!f) {
-            f.close();
-            std::remove(tmp.c_str());
-            throw Error(detail::concat(path, ": writing failed (disk full?)"));
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw Error(detail::concat(path, ": cannot rename ", tmp, " into place"));
-    }
-}
-
-inline std::string read_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    CADENZA_CHECK(f, path, ": cannot open the file for reading");
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
 class Container {
 public:
@@ -188,7 +161,7 @@ public:
             throw Error(source + ": byte 0: not a Cadenza file (expected the magic \"CADENZA\")");
         uint32_t version = r.get<uint32_t>("the format version");
         if (version != container_version)
-            throw Error(detail::concat(source, ": byte 8: format version ", version,
+            throw Error(cadenza::detail::concat(source, ": byte 8: format version ", version,
                                        " is not supported (this build reads version ",
                                        container_version, ")"));
         uint32_t count = r.get<uint32_t>("the section count");
@@ -203,12 +176,12 @@ public:
             std::string payload(size_t(size), '\0');
             r.get_bytes(payload.data(), size_t(size), "the section payload");
             if (crc32(payload.data(), payload.size()) != crc)
-                throw Error(detail::concat(source, ": byte ", at, ": section '", name,
+                throw Error(cadenza::detail::concat(source, ": byte ", at, ": section '", name,
                                            "' fails its checksum; the file is corrupt"));
             c.sections_[name] = std::move(payload);
         }
         if (r.remaining() != 0)
-            r.fail(detail::concat(r.remaining(), " unexpected bytes after the last section"));
+            r.fail(cadenza::detail::concat(r.remaining(), " unexpected bytes after the last section"));
         return c;
     }
 
