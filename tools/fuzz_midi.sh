@@ -19,7 +19,7 @@ mkdir -p "$work/corpus" "$work/seeds" "$work/artifacts"
     -I"$root/include" "$root/tests/fuzz/fuzz_midi.cpp" -o "$work/fuzz_midi"
 
 # Seeds: small generated files covering the reader's features (the same
-# shapes as the unit tests' fixtures in tests/music/test_midi_reader.cpp).
+# shapes as the unit tests' fixtures in tests/midi/test_midi_reader.cpp).
 python3 - "$work/seeds" <<'PY'
 import struct, sys, os
 out = sys.argv[1]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Print a run's history.csv (from `cadenza-music train`) as a Markdown table.
 
-    python3 tools/history_table.py RUN_DIR/history.csv [--every N] [--percent]
+    python3 tools/history_table.py RUN_DIR/history.csv [--every N]
 
 Rows: every N-th epoch (default 1) plus the best validation loss and the last.
 """

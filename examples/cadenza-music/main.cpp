@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     CLI::App app{"cadenza-music: learn music from MIDI files with an LSTM and compose new pieces"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "cadenza-music " CADENZA_VERSION_STRING);
-    const std::vector<Command> commands = {add_prepare_command(app), add_train_command(app),
+    const std::vector<Command> commands = {add_prepare_command(app),  add_train_command(app),
                                            add_generate_command(app), add_summary_command(app),
                                            add_report_command(app),   add_baselines_command(app)};
     try {

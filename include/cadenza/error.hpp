@@ -28,8 +28,8 @@ std::string concat(const Args&... args) {
 }  // namespace detail
 
 // CADENZA_CHECK(cond, "message", parts...) throws cadenza::Error when cond fails.
-#define CADENZA_CHECK(cond, ...)                                       \
-    do {                                                               \
+#define CADENZA_CHECK(cond, ...)                                                     \
+    do {                                                                             \
         if (!(cond)) throw ::cadenza::Error(::cadenza::detail::concat(__VA_ARGS__)); \
     } while (0)
 

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
         for (int c = 1; c < V; ++c)
             if (last[c] > last[best]) best = c;
         if (k.vocabulary.decode(best) != g.tokens[size_t(i)]) {
-            std::fprintf(stderr, "compose-check: token %d: compose gave %s, the model predicts %s\n", i,
+            std::fprintf(stderr,
+                         "compose-check: token %d: compose gave %s, the model predicts %s\n", i,
                          g.tokens[size_t(i)].c_str(), k.vocabulary.decode(best).c_str());
             return 1;
         }

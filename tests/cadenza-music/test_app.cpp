@@ -36,7 +36,8 @@ TEST_CASE("settings survive their text, enums by name", "[app]") {
     CHECK(back.lstm_units() == 256);
     CHECK(std::string(model_name(ModelKind::paper)) == "paper");
     CHECK(parse_split("songs", "x") == SplitKind::songs);
-    CHECK_THROWS_WITH(parse_model("gru", "f.ckpt (settings)"), Contains("f.ckpt (settings)") && Contains("'gru'"));
+    CHECK_THROWS_WITH(parse_model("gru", "f.ckpt (settings)"),
+                      Contains("f.ckpt (settings)") && Contains("'gru'"));
     CHECK_THROWS_AS(Settings::parse("model lstm\n", "f.ckpt"), Error);
     CHECK_THROWS_WITH(Settings::parse("epochs many\n", "f.ckpt"), Contains("epochs"));
 }
@@ -63,7 +64,8 @@ TEST_CASE("sampling: argmax without options, the same draw for the same seed and
     hot.seed = 9;
     CHECK(choose_token(z, 5, hot, 17) == choose_token(z, 5, hot, 17));
     int differs = 0;
-    for (uint64_t i = 0; i < 64; ++i) differs += choose_token(z, 5, hot, i) != choose_token(z, 5, hot, 0);
+    for (uint64_t i = 0; i < 64; ++i)
+        differs += choose_token(z, 5, hot, i) != choose_token(z, 5, hot, 0);
     CHECK(differs > 0);  // the index keys the draw
     SamplingOptions top1;
     top1.temperature = 1.0;
@@ -115,8 +117,10 @@ TEST_CASE("a diverging loss is a DivergedError, before the weights change", "[ap
     x[0] = std::nan("");
     x[1] = 1.0;
     const int32_t target = 0;
-    const std::vector<double> before(model.parameters().data(), model.parameters().data() + model.parameter_count());
+    const std::vector<double> before(model.parameters().data(),
+                                     model.parameters().data() + model.parameter_count());
     CHECK_THROWS_AS(model.train_batch(x, &target), DivergedError);
-    const std::vector<double> after(model.parameters().data(), model.parameters().data() + model.parameter_count());
+    const std::vector<double> after(model.parameters().data(),
+                                    model.parameters().data() + model.parameter_count());
     CHECK(before == after);
 }

@@ -31,7 +31,8 @@ Note note(int pitch, int64_t start, int64_t end) {
 
 size_t count_of(const std::string& text, const std::string& what) {
     size_t n = 0;
-    for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + what.size())) ++n;
+    for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + what.size()))
+        ++n;
     return n;
 }
 
@@ -47,7 +48,8 @@ std::string tag_balance(const std::string& xml) {
         if (!tag.empty() && tag.back() == '/') continue;  // self-closing
         if (tag[0] == '/') {
             const std::string name = tag.substr(1);
-            if (open.empty() || open.back() != name) return "</" + name + "> closes " + (open.empty() ? "nothing" : open.back());
+            if (open.empty() || open.back() != name)
+                return "</" + name + "> closes " + (open.empty() ? "nothing" : open.back());
             open.pop_back();
         } else {
             open.push_back(tag.substr(0, tag.find_first_of(" \t\n")));
@@ -60,11 +62,13 @@ std::string tag_balance(const std::string& xml) {
 // time) left out.
 std::vector<int> measure_sums(const std::string& xml) {
     std::vector<int> sums;
-    for (size_t m = xml.find("<measure "); m != std::string::npos; m = xml.find("<measure ", m + 1)) {
+    for (size_t m = xml.find("<measure "); m != std::string::npos;
+         m = xml.find("<measure ", m + 1)) {
         const size_t end = xml.find("</measure>", m);
         const std::string body = xml.substr(m, end - m);
         int sum = 0;
-        for (size_t n = body.find("<note>"); n != std::string::npos; n = body.find("<note>", n + 1)) {
+        for (size_t n = body.find("<note>"); n != std::string::npos;
+             n = body.find("<note>", n + 1)) {
             const std::string one = body.substr(n, body.find("</note>", n) - n);
             if (one.find("<chord/>") != std::string::npos) continue;
             const size_t d = one.find("<duration>");
@@ -77,7 +81,8 @@ std::vector<int> measure_sums(const std::string& xml) {
 
 }  // namespace
 
-TEST_CASE("svg: a line chart is well formed, titled, labelled and has one group per series", "[report][svg]") {
+TEST_CASE("svg: a line chart is well formed, titled, labelled and has one group per series",
+          "[report][svg]") {
     svg::LineChart c{"Accuracy <per> epoch", "epoch", "accuracy", {}};
     c.series.push_back({"training", {1, 2, 3}, {0.1, 0.3, 0.4}});
     c.series.push_back({"validation", {1, 2, 3}, {0.05, 0.2, 0.25}});
@@ -94,7 +99,8 @@ TEST_CASE("svg: a line chart is well formed, titled, labelled and has one group 
     CHECK(count_of(doc, "<circle") == 6);  // one dot per data point
 }
 
-TEST_CASE("svg: nice ticks are 1, 2 or 5 times a power of ten and cover the range", "[report][svg]") {
+TEST_CASE("svg: nice ticks are 1, 2 or 5 times a power of ten and cover the range",
+          "[report][svg]") {
     auto t = svg::nice_ticks(0, 1);
     REQUIRE(t.size() >= 3);
     CHECK(t.front() == Approx(0));
@@ -104,8 +110,10 @@ TEST_CASE("svg: nice ticks are 1, 2 or 5 times a power of ten and cover the rang
     CHECK(u[1] - u[0] == Approx(20));
 }
 
-TEST_CASE("svg: bar chart, overlaid histogram and piano roll carry their content", "[report][svg]") {
-    const std::string bars = svg::bar_chart({"Top tokens", "token", "count", {"C4", "E4", "G4"}, {10, 7, 3}});
+TEST_CASE("svg: bar chart, overlaid histogram and piano roll carry their content",
+          "[report][svg]") {
+    const std::string bars =
+        svg::bar_chart({"Top tokens", "token", "count", {"C4", "E4", "G4"}, {10, 7, 3}});
     REQUIRE(tag_balance(bars).empty());
     CHECK(count_of(bars, "<rect x=") == 3);
     CHECK_THAT(bars, Contains(">E4</text>"));
@@ -132,21 +140,22 @@ TEST_CASE("svg: bar chart, overlaid histogram and piano roll carry their content
 
 TEST_CASE("metrics: the six features of a hand-made piece", "[report][metrics]") {
     // C4 quarter, E4 eighth, then G4 + C5 together for a half note (480 ticks per quarter).
-    const std::vector<Note> notes = {note(64, 480, 720), note(60, 0, 480), note(67, 960, 1920), note(72, 960, 1920)};
+    const std::vector<Note> notes = {note(64, 480, 720), note(60, 0, 480), note(67, 960, 1920),
+                                     note(72, 960, 1920)};
     const PieceFeatures f = piece_features(notes, 480);
     CHECK(f.notes == 4);
     CHECK(f.pitch_count == 4);
     CHECK(f.pitch_range == 12);
     CHECK(f.pitch_interval == Approx((4 + 3 + 5) / 3.0));  // 60 -> 64 -> 67 -> 72
-    CHECK(f.inter_onset == Approx(1.0));                    // onsets 0, 1, 2 quarters
-    CHECK(f.pitch_class_hist[0] == Approx(0.5));            // C4 and C5
+    CHECK(f.inter_onset == Approx(1.0));                   // onsets 0, 1, 2 quarters
+    CHECK(f.pitch_class_hist[0] == Approx(0.5));           // C4 and C5
     CHECK(f.pitch_class_hist[4] == Approx(0.25));
     CHECK(f.pitch_class_hist[7] == Approx(0.25));
     CHECK(f.note_length_hist[2] == Approx(0.25));  // quarter
     CHECK(f.note_length_hist[3] == Approx(0.25));  // 8th
     CHECK(f.note_length_hist[1] == Approx(0.5));   // half
-    CHECK(note_length_class(1.0 / 3) == 11);        // 8th triplet
-    CHECK(note_length_class(1.5) == 6);             // dotted quarter
+    CHECK(note_length_class(1.0 / 3) == 11);       // 8th triplet
+    CHECK(note_length_class(1.5) == 6);            // dotted quarter
     CHECK(piece_features({}, 480).notes == 0);
 }
 
@@ -211,7 +220,8 @@ TEST_CASE("metrics: the longest passage copied from the training songs", "[repor
         REQUIRE(got.length == best);
         if (best > 0) {  // and where it says it is, it is
             const auto& song = s[got.song];
-            for (size_t k = 0; k < best; ++k) REQUIRE(p[got.piece_offset + k] == song[got.song_offset + k]);
+            for (size_t k = 0; k < best; ++k)
+                REQUIRE(p[got.piece_offset + k] == song[got.song_offset + k]);
         }
     }
 }
@@ -226,18 +236,19 @@ TEST_CASE("metrics: the longest run of one repeated token", "[report][metrics]")
     CHECK(longest_repeated_run({1, 2, 1}).length == 1);
 }
 
-TEST_CASE("musicxml: every measure adds up, across bar lines and with chords", "[report][musicxml]") {
+TEST_CASE("musicxml: every measure adds up, across bar lines and with chords",
+          "[report][musicxml]") {
     // 4/4, 16 divisions per measure: a C4 quarter, an E-G-C chord on beat 2 for
     // a quarter, a rest, then D4 from beat 4 held for 2 quarters across the bar.
-    std::vector<Note> notes = {note(60, 0, 480),    note(64, 480, 960), note(67, 480, 960),
-                               note(72, 480, 960),  note(62, 1440, 2400)};
+    std::vector<Note> notes = {note(60, 0, 480), note(64, 480, 960), note(67, 480, 960),
+                               note(72, 480, 960), note(62, 1440, 2400)};
     const std::string xml = musicxml(notes, 480);
     REQUIRE(tag_balance(xml).empty());
     const auto sums = measure_sums(xml);
     REQUIRE(sums.size() == 2);
     for (int s : sums) CHECK(s == 16);
-    CHECK(count_of(xml, "<chord/>") == 2);                  // the triad: two notes join the first
-    CHECK(count_of(xml, "<tie type=\"start\"/>") == 1);     // D4 tied over the bar line
+    CHECK(count_of(xml, "<chord/>") == 2);               // the triad: two notes join the first
+    CHECK(count_of(xml, "<tie type=\"start\"/>") == 1);  // D4 tied over the bar line
     CHECK(count_of(xml, "<tied type=\"stop\"/>") == 1);
     CHECK(xml.find("<tie type=\"start\"/>") < xml.find("<measure number=\"2\">"));
     CHECK(xml.find("<tie type=\"stop\"/>") > xml.find("<measure number=\"2\">"));
@@ -246,7 +257,8 @@ TEST_CASE("musicxml: every measure adds up, across bar lines and with chords", "
     CHECK_THAT(xml, Contains("<rest/>"));
 }
 
-TEST_CASE("musicxml: odd lengths become tied written values; other meters add up too", "[report][musicxml]") {
+TEST_CASE("musicxml: odd lengths become tied written values; other meters add up too",
+          "[report][musicxml]") {
     // 5 sixteenths: a quarter tied to a 16th.
     const std::string five = musicxml({note(61, 0, 600)}, 480);
     CHECK(count_of(five, "<tie type=\"start\"/>") == 1);
@@ -258,7 +270,8 @@ TEST_CASE("musicxml: odd lengths become tied written values; other meters add up
     three.divisions = 8;
     // Overlapping notes (the paper's decoding: a quarter every eighth) over 7 bars.
     std::vector<Note> notes;
-    for (int k = 0; k < 40; ++k) notes.push_back(note(55 + k % 12, int64_t(k) * 240, int64_t(k) * 240 + 480));
+    for (int k = 0; k < 40; ++k)
+        notes.push_back(note(55 + k % 12, int64_t(k) * 240, int64_t(k) * 240 + 480));
     notes.push_back(note(40, 100, 1000));  // off the grid
     const std::string xml = musicxml(notes, 480, three);
     REQUIRE(tag_balance(xml).empty());
@@ -267,7 +280,8 @@ TEST_CASE("musicxml: odd lengths become tied written values; other meters add up
     for (int s : sums) CHECK(s == 24);
     CHECK_THAT(xml, Contains("<beats>3</beats>"));
 
-    CHECK(measure_sums(musicxml({}, 480)) == std::vector<int>{16});  // an empty piece: one measure of rest
+    CHECK(measure_sums(musicxml({}, 480)) ==
+          std::vector<int>{16});  // an empty piece: one measure of rest
     MusicXmlOptions bad;
     bad.divisions = 3;
     CHECK_THROWS_WITH(musicxml(notes, 480, bad), Contains("divisions must be 1, 2, 4 or 8"));
@@ -279,7 +293,7 @@ TEST_CASE("analysis: piano roll, histogram, frequencies", "[report]") {
     CHECK(roll.steps == 17);
     CHECK(roll.at(60, 0));
     CHECK(roll.at(60, 15));
-    CHECK(roll.at(60, 16));   // the zero-length note still shows
+    CHECK(roll.at(60, 16));  // the zero-length note still shows
     CHECK_FALSE(roll.at(64, 7));
     CHECK(roll.at(64, 8));
     const auto hist = pitch_histogram(notes);
@@ -291,4 +305,3 @@ TEST_CASE("analysis: piano roll, histogram, frequencies", "[report]") {
     CHECK(top[0] == std::make_pair(std::string("C4"), int64_t(3)));
     CHECK(top[1] == std::make_pair(std::string("E4"), int64_t(2)));
 }
-

@@ -44,7 +44,8 @@ std::vector<fs::path> midi_files() {
     for (const fs::directory_entry& entry : fs::directory_iterator(dataset_folder())) {
         std::string extension = entry.path().extension().string();
         for (char& c : extension) c = char(std::tolower(static_cast<unsigned char>(c)));
-        if (extension == ".mid" || extension == ".midi" || extension == ".rmi") files.push_back(entry.path());
+        if (extension == ".mid" || extension == ".midi" || extension == ".rmi")
+            files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
     return files;
@@ -78,7 +79,8 @@ TEST_CASE("a read file written back reads the same", "[dataset][midi]") {
         MidiWriteOptions options;
         options.format = 1;
         options.ticks_per_quarter = original.division.ticks_per_quarter;
-        for (const TempoChange& change : original.tempo_map) options.tempo_changes.push_back(change);
+        for (const TempoChange& change : original.tempo_map)
+            options.tempo_changes.push_back(change);
         options.track_names = original.track_names;
         const std::vector<uint8_t> bytes = encode_midi(original.notes, options);
         const MidiFile copy = parse_midi(bytes.data(), bytes.size(), "copy.mid");
@@ -90,7 +92,8 @@ TEST_CASE("a read file written back reads the same", "[dataset][midi]") {
         for (size_t i = 0; i < copy.notes.size(); ++i) {
             same_starts = same_starts && copy.notes[i].start_tick == original.notes[i].start_tick &&
                           copy.notes[i].pitch == original.notes[i].pitch;
-            same_seconds = same_seconds && std::abs(copy.notes[i].start_s - original.notes[i].start_s) < 1e-9;
+            same_seconds =
+                same_seconds && std::abs(copy.notes[i].start_s - original.notes[i].start_s) < 1e-9;
         }
         CHECK(same_starts);
         CHECK(same_seconds);
@@ -100,15 +103,24 @@ TEST_CASE("a read file written back reads the same", "[dataset][midi]") {
 }
 
 TEST_CASE("tokens agree with music21 on the data set", "[dataset][tokenize]") {
-    const fs::path fixtures = fs::path(CADENZA_SOURCE_DIR) / "tests" / "music" / "fixtures" / "music21";
+    const fs::path fixtures =
+        fs::path(CADENZA_SOURCE_DIR) / "tests" / "music" / "fixtures" / "music21";
     // Files we expect token for token (partitionByInstrument included).
-    const std::vector<std::string> exact = {"0fithos", "DOS", "electric_de_chocobo", "z_aeristhemepiano",
-                                            "Finalfantasy6fanfarecomplete", "BlueStone_LastDungeon",
-                                            "relmstheme-piano", "roseofmay-piano", "Finalfantasy5gilgameshp",
-                                            "8", "sera_"};
+    const std::vector<std::string> exact = {"0fithos",
+                                            "DOS",
+                                            "electric_de_chocobo",
+                                            "z_aeristhemepiano",
+                                            "Finalfantasy6fanfarecomplete",
+                                            "BlueStone_LastDungeon",
+                                            "relmstheme-piano",
+                                            "roseofmay-piano",
+                                            "Finalfantasy5gilgameshp",
+                                            "8",
+                                            "sera_"};
     // Files with differences explained in docs/music-encoding.md (note
     // pairing, voices): measured and reported, not required token by token.
-    const std::vector<std::string> partial = {"EyesOnMePiano", "Fyw_piano", "Eternal_Harvest", "ff8-lfp"};
+    const std::vector<std::string> partial = {"EyesOnMePiano", "Fyw_piano", "Eternal_Harvest",
+                                              "ff8-lfp"};
     size_t matched = 0, total = 0;
     auto compare = [&](const std::string& name, bool must_match) {
         std::ifstream in(fixtures / (name + ".txt"));
@@ -117,11 +129,13 @@ TEST_CASE("tokens agree with music21 on the data set", "[dataset][tokenize]") {
         for (std::string line; std::getline(in, line);) reference.push_back(line);
         music::ScoreOptions options;
         options.include_rests = true;
-        const auto ours = music::paper_tokens(read_midi((dataset_folder() / (name + ".mid")).string()), options);
+        const auto ours =
+            music::paper_tokens(read_midi((dataset_folder() / (name + ".mid")).string()), options);
         size_t same = 0;
-        for (size_t i = 0; i < std::min(ours.size(), reference.size()); ++i) same += ours[i] == reference[i];
-        std::cout << "music21 agreement " << name << ": " << same << "/" << reference.size() << " (ours "
-                  << ours.size() << ")\n";
+        for (size_t i = 0; i < std::min(ours.size(), reference.size()); ++i)
+            same += ours[i] == reference[i];
+        std::cout << "music21 agreement " << name << ": " << same << "/" << reference.size()
+                  << " (ours " << ours.size() << ")\n";
         matched += same;
         total += reference.size();
         if (must_match) CHECK(ours == reference);
@@ -132,7 +146,8 @@ TEST_CASE("tokens agree with music21 on the data set", "[dataset][tokenize]") {
     CHECK(double(matched) >= 0.6 * double(total));  // measured: 7803/12790 (0.61)
 }
 
-TEST_CASE("the song split at seed 1 holds out the same songs as in docs/results.md", "[dataset][split]") {
+TEST_CASE("the song split at seed 1 holds out the same songs as in docs/results.md",
+          "[dataset][split]") {
     // `cadenza-music prepare` with its defaults, then `train`'s split: whole
     // songs, validation fraction 0.2, seed 1.
     std::vector<std::string> files;
@@ -149,11 +164,21 @@ TEST_CASE("the song split at seed 1 holds out the same songs as in docs/results.
     for (const auto& w : split.validation)
         if (held_out.empty() || held_out.back() != corpus.songs[w.song].name)
             held_out.push_back(corpus.songs[w.song].name);
-    const std::vector<std::string> expected = {
-        "0fithos.mid",        "FF3_Battle_(Piano).mid", "Fiend_Battle_(Piano).mid", "Fierce_Battle_(Piano).mid",
-        "Fyw_piano.mid",      "Kingdom_Hearts_Traverse_Town.mid", "Life_Stream.mid", "OTD5YA.mid",
-        "Rydia_pc.mid",       "ViviinAlexandria.mid", "Zelda_Overworld.mid", "cosmo.mid",
-        "mining.mid",         "path_of_repentance.mid", "sandy.mid"};
+    const std::vector<std::string> expected = {"0fithos.mid",
+                                               "FF3_Battle_(Piano).mid",
+                                               "Fiend_Battle_(Piano).mid",
+                                               "Fierce_Battle_(Piano).mid",
+                                               "Fyw_piano.mid",
+                                               "Kingdom_Hearts_Traverse_Town.mid",
+                                               "Life_Stream.mid",
+                                               "OTD5YA.mid",
+                                               "Rydia_pc.mid",
+                                               "ViviinAlexandria.mid",
+                                               "Zelda_Overworld.mid",
+                                               "cosmo.mid",
+                                               "mining.mid",
+                                               "path_of_repentance.mid",
+                                               "sandy.mid"};
     CHECK(held_out == expected);
 }
 

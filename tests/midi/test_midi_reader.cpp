@@ -40,8 +40,8 @@ Bytes chunk(const char* name, const Bytes& body) {
 
 // An MThd chunk; `division` is the raw 16-bit field.
 Bytes header(int format, int tracks, uint16_t division) {
-    return chunk("MThd", {0, uint8_t(format), uint8_t(tracks >> 8), uint8_t(tracks), uint8_t(division >> 8),
-                          uint8_t(division)});
+    return chunk("MThd", {0, uint8_t(format), uint8_t(tracks >> 8), uint8_t(tracks),
+                          uint8_t(division >> 8), uint8_t(division)});
 }
 
 // One event: delta time then the raw event bytes.
@@ -80,12 +80,15 @@ bool has_warning(const MidiFile& file, const std::string& fragment) {
 }
 
 // A format 0 file at 480 ticks per quarter holding the given events.
-Bytes format0(std::initializer_list<Bytes> events) { return cat({header(0, 1, 480), track(events)}); }
+Bytes format0(std::initializer_list<Bytes> events) {
+    return cat({header(0, 1, 480), track(events)});
+}
 
 }  // namespace
 
 TEST_CASE("a minimal format 0 file gives one note with ticks and seconds", "[midi][reader]") {
-    const MidiFile file = parse(format0({ev(0, {0x90, 60, 100}), ev(480, {0x80, 60, 0}), end_of_track}));
+    const MidiFile file =
+        parse(format0({ev(0, {0x90, 60, 100}), ev(480, {0x80, 60, 0}), end_of_track}));
     CHECK(file.name == "fixture.mid");
     CHECK(file.format == 0);
     CHECK(file.track_count == 1);
@@ -108,7 +111,8 @@ TEST_CASE("a minimal format 0 file gives one note with ticks and seconds", "[mid
     CHECK(file.track_names[0].empty());
 }
 
-TEST_CASE("note-on with velocity 0 ends a note and running status spans meta events", "[midi][reader]") {
+TEST_CASE("note-on with velocity 0 ends a note and running status spans meta events",
+          "[midi][reader]") {
     const MidiFile file = parse(format0({
         ev(0, {0x91, 60, 90}),
         ev(0, {62, 80}),                       // running status: note-on channel 1
@@ -128,15 +132,15 @@ TEST_CASE("note-on with velocity 0 ends a note and running status spans meta eve
 
 TEST_CASE("every channel message is read with its own data length", "[midi][reader]") {
     const MidiFile file = parse(format0({
-        ev(0, {0xA0, 60, 10}),   // poly aftertouch: 2 data bytes
-        ev(0, {0xB0, 7, 100}),   // control change: 2
-        ev(0, {0xC0, 41}),       // program change: 1
-        ev(0, {0xD0, 33}),       // channel pressure: 1
-        ev(0, {0xE0, 0, 64}),    // pitch bend: 2
-        ev(0, {0xC3, 5}),        // program on another channel
+        ev(0, {0xA0, 60, 10}),  // poly aftertouch: 2 data bytes
+        ev(0, {0xB0, 7, 100}),  // control change: 2
+        ev(0, {0xC0, 41}),      // program change: 1
+        ev(0, {0xD0, 33}),      // channel pressure: 1
+        ev(0, {0xE0, 0, 64}),   // pitch bend: 2
+        ev(0, {0xC3, 5}),       // program on another channel
         ev(0, {0x90, 60, 100}),
         ev(0, {0x93, 61, 100}),
-        ev(0, {0xD0, 20}),       // 1-byte message, then its running status
+        ev(0, {0xD0, 20}),  // 1-byte message, then its running status
         ev(0, {21}),
         ev(10, {0x80, 60, 64}),
         ev(0, {0x83, 61, 64}),
@@ -158,9 +162,10 @@ TEST_CASE("every channel message is read with its own data length", "[midi][read
 }
 
 TEST_CASE("programs are tracked per channel within each track", "[midi][reader]") {
-    const Bytes bytes = cat({header(1, 2, 96),
-                             track({ev(0, {0xC0, 10}), ev(0, {0x90, 50, 90}), ev(4, {0x80, 50, 0}), end_of_track}),
-                             track({ev(0, {0x90, 50, 90}), ev(4, {0x80, 50, 0}), end_of_track})});
+    const Bytes bytes =
+        cat({header(1, 2, 96),
+             track({ev(0, {0xC0, 10}), ev(0, {0x90, 50, 90}), ev(4, {0x80, 50, 0}), end_of_track}),
+             track({ev(0, {0x90, 50, 90}), ev(4, {0x80, 50, 0}), end_of_track})});
     const MidiFile file = parse(bytes);
     REQUIRE(file.notes.size() == 2);
     CHECK(file.notes[0].track == 0);
@@ -173,10 +178,10 @@ TEST_CASE("sysex and escape packets are skipped and cancel running status", "[mi
     SECTION("an escape packet's bytes never become notes") {
         const MidiFile file = parse(format0({
             ev(0, {0x90, 60, 100}),
-            ev(0, {0xF0, 0x03, 0x43, 0x12, 0xF7}),   // sysex with VLQ length
-            ev(0, {0xF7, 0x03, 0x90, 0x3C, 0x40}),   // escape: raw bytes of a note-on, not a note
-            ev(0, {0xF7, 0x81, 0x00}),               // escape with a two-byte VLQ length (128) ...
-            Bytes(128, 0x90),                        // ... of status-looking bytes
+            ev(0, {0xF0, 0x03, 0x43, 0x12, 0xF7}),  // sysex with VLQ length
+            ev(0, {0xF7, 0x03, 0x90, 0x3C, 0x40}),  // escape: raw bytes of a note-on, not a note
+            ev(0, {0xF7, 0x81, 0x00}),              // escape with a two-byte VLQ length (128) ...
+            Bytes(128, 0x90),                       // ... of status-looking bytes
             ev(10, {0x80, 60, 0}),
             end_of_track,
         }));
@@ -186,18 +191,23 @@ TEST_CASE("sysex and escape packets are skipped and cancel running status", "[mi
         CHECK(file.unterminated.empty());
     }
     SECTION("data bytes after a sysex have no running status to run on") {
-        const Bytes bytes = format0({ev(0, {0x90, 60, 100}), ev(0, {0xF0, 0x01, 0xF7}), ev(0, {60, 0})});
+        const Bytes bytes =
+            format0({ev(0, {0x90, 60, 100}), ev(0, {0xF0, 0x01, 0xF7}), ev(0, {60, 0})});
         // header 14 + chunk header 8 + note 4 + sysex 4 + delta 1 = byte 31
         require_error(bytes, 31, "no running status");
     }
 }
 
-TEST_CASE("system common and real-time bytes are read with their lengths and ignored", "[midi][reader]") {
+TEST_CASE("system common and real-time bytes are read with their lengths and ignored",
+          "[midi][reader]") {
     const MidiFile file = parse(format0({
         ev(0, {0x90, 60, 100}),
-        ev(0, {0xF8}),              // timing clock: real-time, keeps running status
+        ev(0, {0xF8}),  // timing clock: real-time, keeps running status
         ev(0, {62, 100}),
-        ev(0, {0xFA}), ev(0, {0xFB}), ev(0, {0xFC}), ev(0, {0xFE}),
+        ev(0, {0xFA}),
+        ev(0, {0xFB}),
+        ev(0, {0xFC}),
+        ev(0, {0xFE}),
         ev(0, {0xF1, 0x10}),        // MTC quarter frame: 1 data byte
         ev(0, {0xF2, 0x01, 0x02}),  // song position: 2
         ev(0, {0xF3, 0x03}),        // song select: 1
@@ -211,10 +221,12 @@ TEST_CASE("system common and real-time bytes are read with their lengths and ign
     CHECK(file.notes[1].pitch == 62);
 
     // System common cancels running status (it is a status of its own).
-    require_error(format0({ev(0, {0x90, 60, 100}), ev(0, {0xF6}), ev(0, {60, 0})}), 29, "no running status");
+    require_error(format0({ev(0, {0x90, 60, 100}), ev(0, {0xF6}), ev(0, {60, 0})}), 29,
+                  "no running status");
 }
 
-TEST_CASE("meta events: tempo, time and key signatures, track names, others skipped", "[midi][reader]") {
+TEST_CASE("meta events: tempo, time and key signatures, track names, others skipped",
+          "[midi][reader]") {
     const Bytes bytes = cat({
         header(1, 2, 480),
         track({
@@ -222,9 +234,9 @@ TEST_CASE("meta events: tempo, time and key signatures, track names, others skip
             ev(0, {0xFF, 0x58, 0x04, 6, 3, 24, 8}),  // 6/8
             ev(0, {0xFF, 0x59, 0x02, 0xFD, 0x01}),   // 3 flats, minor
             tempo(0, 600000),
-            ev(0, {0xFF, 0x7F, 0x03, 1, 2, 3}),      // sequencer-specific: skipped
-            ev(0, {0xFF, 0x21, 0x01, 0}),            // port: skipped
-            ev(960, {0xFF, 0x59, 0x02, 0x02, 0x00}), // D major
+            ev(0, {0xFF, 0x7F, 0x03, 1, 2, 3}),       // sequencer-specific: skipped
+            ev(0, {0xFF, 0x21, 0x01, 0}),             // port: skipped
+            ev(960, {0xFF, 0x59, 0x02, 0x02, 0x00}),  // D major
             end_of_track,
         }),
         track({
@@ -255,7 +267,8 @@ TEST_CASE("meta events: tempo, time and key signatures, track names, others skip
     CHECK(file.warnings.empty());
 }
 
-TEST_CASE("malformed tempo, time and key signature metas are ignored with a warning", "[midi][reader]") {
+TEST_CASE("malformed tempo, time and key signature metas are ignored with a warning",
+          "[midi][reader]") {
     const MidiFile file = parse(format0({
         ev(0, {0xFF, 0x51, 0x02, 0x07, 0xA1}),
         ev(0, {0xFF, 0x58, 0x02, 4, 2}),
@@ -273,15 +286,17 @@ TEST_CASE("malformed tempo, time and key signature metas are ignored with a warn
 TEST_CASE("format 1: a tempo change in the conductor track times every track", "[midi][reader]") {
     const Bytes bytes = cat({
         header(1, 2, 480),
-        track({tempo(0, 500000), tempo(960, 1000000), end_of_track}),  // 120 bpm, then 60 bpm at beat 2
-        track({ev(0, {0x90, 60, 100}), ev(1440, {0x80, 60, 0}),       // 0 .. beat 3
+        track({tempo(0, 500000), tempo(960, 1000000),
+               end_of_track}),                                   // 120 bpm, then 60 bpm at beat 2
+        track({ev(0, {0x90, 60, 100}), ev(1440, {0x80, 60, 0}),  // 0 .. beat 3
                ev(480, {0x90, 64, 100}), ev(480, {0x80, 64, 0}), end_of_track}),
     });
     const MidiFile file = parse(bytes);
     REQUIRE(file.notes.size() == 2);
     CHECK(file.notes[0].track == 1);
     CHECK(file.notes[0].start_s == 0.0);
-    CHECK(file.notes[0].end_s == Approx(1.0 + 1.0).epsilon(1e-15));  // 2 beats at 0.5 s + 1 beat at 1 s
+    CHECK(file.notes[0].end_s ==
+          Approx(1.0 + 1.0).epsilon(1e-15));  // 2 beats at 0.5 s + 1 beat at 1 s
     CHECK(file.notes[1].start_s == Approx(3.0).epsilon(1e-15));
     CHECK(file.notes[1].end_s == Approx(4.0).epsilon(1e-15));
     REQUIRE(file.tempo_map.size() == 2);
@@ -296,7 +311,8 @@ TEST_CASE("format 1: a tempo change in a later track applies to earlier tracks",
     });
     const MidiFile file = parse(bytes);
     REQUIRE(file.notes.size() == 1);
-    CHECK(file.notes[0].end_s == Approx(0.5 + 0.5).epsilon(1e-15));  // 1 beat at 0.5 s + 2 at 0.25 s
+    CHECK(file.notes[0].end_s ==
+          Approx(0.5 + 0.5).epsilon(1e-15));  // 1 beat at 0.5 s + 2 at 0.25 s
 }
 
 TEST_CASE("format 2: every track keeps its own tempo map", "[midi][reader]") {
@@ -304,7 +320,8 @@ TEST_CASE("format 2: every track keeps its own tempo map", "[midi][reader]") {
         header(2, 3, 100),
         track({tempo(0, 1000000), ev(0, {0x90, 60, 100}), ev(100, {0x80, 60, 0}), end_of_track}),
         track({ev(0, {0x90, 62, 100}), ev(100, {0x80, 62, 0}), end_of_track}),
-        track({tempo(0, 2000000), ev(50, {0x90, 64, 100}), end_of_track}),  // unterminated, own tempo
+        track(
+            {tempo(0, 2000000), ev(50, {0x90, 64, 100}), end_of_track}),  // unterminated, own tempo
     });
     const MidiFile file = parse(bytes);
     REQUIRE(file.unterminated.size() == 1);
@@ -321,8 +338,8 @@ TEST_CASE("format 2: every track keeps its own tempo map", "[midi][reader]") {
 TEST_CASE("SMPTE division times ticks by frames and ignores tempo", "[midi][reader]") {
     SECTION("25 frames per second, 40 ticks per frame: 1000 ticks per second") {
         const Bytes bytes = cat({header(0, 1, uint16_t((0xE7 << 8) | 40)),  // -25
-                                 track({tempo(0, 1000000), ev(0, {0x90, 60, 100}), ev(1500, {0x80, 60, 0}),
-                                        end_of_track})});
+                                 track({tempo(0, 1000000), ev(0, {0x90, 60, 100}),
+                                        ev(1500, {0x80, 60, 0}), end_of_track})});
         const MidiFile file = parse(bytes);
         CHECK(file.division.smpte);
         CHECK(file.division.frames_per_second == 25);
@@ -331,16 +348,19 @@ TEST_CASE("SMPTE division times ticks by frames and ignores tempo", "[midi][read
         CHECK(file.notes[0].end_s == 1.5);
     }
     SECTION("29 means 29.97 drop frame") {
-        const Bytes bytes = cat({header(0, 1, uint16_t((0xE3 << 8) | 4)),  // -29
-                                 track({ev(0, {0x90, 60, 100}), ev(2997 * 4, {0x80, 60, 0}), end_of_track})});
+        const Bytes bytes =
+            cat({header(0, 1, uint16_t((0xE3 << 8) | 4)),  // -29
+                 track({ev(0, {0x90, 60, 100}), ev(2997 * 4, {0x80, 60, 0}), end_of_track})});
         const MidiFile file = parse(bytes);
         CHECK(file.division.frames_per_second == 29);
         REQUIRE(file.notes.size() == 1);
         CHECK(file.notes[0].end_s == Approx(100.0).epsilon(1e-12));  // 2997 frames = 100 s at 29.97
     }
     SECTION("24 and 30 are accepted too") {
-        CHECK(parse(cat({header(0, 1, uint16_t((0xE8 << 8) | 1)), track({end_of_track})})).division.frames_per_second == 24);
-        CHECK(parse(cat({header(0, 1, uint16_t((0xE2 << 8) | 1)), track({end_of_track})})).division.frames_per_second == 30);
+        CHECK(parse(cat({header(0, 1, uint16_t((0xE8 << 8) | 1)), track({end_of_track})}))
+                  .division.frames_per_second == 24);
+        CHECK(parse(cat({header(0, 1, uint16_t((0xE2 << 8) | 1)), track({end_of_track})}))
+                  .division.frames_per_second == 30);
     }
 }
 
@@ -366,10 +386,12 @@ TEST_CASE("seconds stay exact over many tempo changes", "[midi][reader]") {
 
 TEST_CASE("RIFF RMID files are unwrapped", "[midi][reader]") {
     const Bytes smf = format0({ev(0, {0x90, 60, 100}), ev(10, {0x80, 60, 0}), end_of_track});
-    Bytes info = cat({Bytes{'L', 'I', 'S', 'T'}, le32(3), Bytes{'a', 'b', 'c', 0}});  // odd length: padded
+    Bytes info =
+        cat({Bytes{'L', 'I', 'S', 'T'}, le32(3), Bytes{'a', 'b', 'c', 0}});  // odd length: padded
     const Bytes data = cat({Bytes{'d', 'a', 't', 'a'}, le32(uint32_t(smf.size())), smf});
-    const Bytes riff = cat({Bytes{'R', 'I', 'F', 'F'}, le32(uint32_t(4 + info.size() + data.size())),
-                            Bytes{'R', 'M', 'I', 'D'}, info, data});
+    const Bytes riff =
+        cat({Bytes{'R', 'I', 'F', 'F'}, le32(uint32_t(4 + info.size() + data.size())),
+             Bytes{'R', 'M', 'I', 'D'}, info, data});
     const MidiFile file = parse(riff);
     REQUIRE(file.notes.size() == 1);
     CHECK(file.notes[0].end_tick == 10);
@@ -385,7 +407,8 @@ TEST_CASE("RIFF RMID files are unwrapped", "[midi][reader]") {
     }
     SECTION("errors inside the wrapped file give offsets in the whole file") {
         Bytes broken = riff;
-        broken[12 + 12 + 8] = 0x00;  // the 'M' of MThd, after RIFF header, LIST chunk, data chunk header
+        broken[12 + 12 + 8] =
+            0x00;  // the 'M' of MThd, after RIFF header, LIST chunk, data chunk header
         require_error(broken, 32, "not a Standard MIDI File");
     }
 }
@@ -402,8 +425,8 @@ TEST_CASE("chunks of unknown type with printable names are skipped", "[midi][rea
 
 TEST_CASE("note-ons still sounding at the end of their track are unterminated", "[midi][reader]") {
     const Bytes bytes = cat({header(1, 2, 480),
-                             track({ev(0, {0xC2, 7}), ev(5, {0x92, 70, 33}), ev(0, {0x90, 71, 34}), ev(5, {0x80, 71, 0}),
-                                    end_of_track}),
+                             track({ev(0, {0xC2, 7}), ev(5, {0x92, 70, 33}), ev(0, {0x90, 71, 34}),
+                                    ev(5, {0x80, 71, 0}), end_of_track}),
                              // the same key in the next track does not end it
                              track({ev(100, {0x82, 70, 0}), end_of_track})});
     const MidiFile file = parse(bytes);
@@ -429,10 +452,10 @@ TEST_CASE("note-offs pair with note-ons first in, first out", "[midi][reader]") 
         ev(10, {0x80, 60, 0}),   // ends B
         ev(0, {0x90, 60, 30}),   // C: zero length
         ev(0, {0x80, 60, 0}),
-        ev(0, {0x90, 60, 40}),   // D and E start together
+        ev(0, {0x90, 60, 40}),  // D and E start together
         ev(0, {0x90, 60, 50}),
-        ev(5, {0x80, 60, 0}),    // ends D
-        ev(5, {0x80, 60, 0}),    // ends E
+        ev(5, {0x80, 60, 0}),  // ends D
+        ev(5, {0x80, 60, 0}),  // ends E
         end_of_track,
     }));
     REQUIRE(file.notes.size() == 5);
@@ -451,11 +474,11 @@ TEST_CASE("note-offs pair with note-ons first in, first out", "[midi][reader]") 
 }
 
 TEST_CASE("notes are ordered by start tick, track, channel, pitch", "[midi][reader]") {
-    const Bytes bytes = cat({header(1, 2, 480),
-                             track({ev(0, {0x91, 50, 1}), ev(0, {0x90, 70, 2}), ev(0, {0x90, 40, 3}),
-                                    ev(10, {0x80, 70, 0}), ev(0, {0x80, 40, 0}), ev(0, {0x81, 50, 0}),
-                                    end_of_track}),
-                             track({ev(0, {0x90, 10, 4}), ev(5, {0x80, 10, 0}), end_of_track})});
+    const Bytes bytes = cat(
+        {header(1, 2, 480),
+         track({ev(0, {0x91, 50, 1}), ev(0, {0x90, 70, 2}), ev(0, {0x90, 40, 3}),
+                ev(10, {0x80, 70, 0}), ev(0, {0x80, 40, 0}), ev(0, {0x81, 50, 0}), end_of_track}),
+         track({ev(0, {0x90, 10, 4}), ev(5, {0x80, 10, 0}), end_of_track})});
     const MidiFile file = parse(bytes);
     REQUIRE(file.notes.size() == 4);
     CHECK(file.notes[0].velocity == 3);  // track 0, channel 0, pitch 40
@@ -475,16 +498,16 @@ TEST_CASE("harmless flaws are read with a warning", "[midi][reader]") {
         CHECK(has_warning(file, "3 trailing bytes"));
     }
     SECTION("fewer MTrk chunks than the header says") {
-        const MidiFile file = parse(cat({header(1, 3, 480), track({ev(0, {0x90, 60, 100}), ev(1, {0x80, 60, 0}),
-                                                                    end_of_track})}));
+        const MidiFile file =
+            parse(cat({header(1, 3, 480),
+                       track({ev(0, {0x90, 60, 100}), ev(1, {0x80, 60, 0}), end_of_track})}));
         CHECK(file.track_count == 1);
         CHECK(file.notes.size() == 1);
         CHECK(has_warning(file, "announces 3 tracks but only 1"));
     }
     SECTION("an end-of-track before the chunk's end skips the rest") {
-        const MidiFile file =
-            parse(format0({ev(0, {0x90, 60, 100}), ev(1, {0x80, 60, 0}), end_of_track, ev(0, {0x90, 61, 100}),
-                           Bytes{0xF4}}));
+        const MidiFile file = parse(format0({ev(0, {0x90, 60, 100}), ev(1, {0x80, 60, 0}),
+                                             end_of_track, ev(0, {0x90, 61, 100}), Bytes{0xF4}}));
         CHECK(file.notes.size() == 1);
         CHECK(file.unterminated.empty());
         CHECK(has_warning(file, "bytes before the end of its chunk"));
@@ -495,37 +518,53 @@ TEST_CASE("malformed files are rejected with the offset and the problem", "[midi
     const Bytes good = format0({ev(0, {0x90, 60, 100}), ev(10, {0x80, 60, 0}), end_of_track});
 
     SECTION("empty file") { require_error({}, 0, "empty"); }
-    SECTION("not a MIDI file") { require_error({'h', 'e', 'l', 'l', 'o', '!', '!', '!'}, 0, "not a Standard MIDI File"); }
+    SECTION("not a MIDI file") {
+        require_error({'h', 'e', 'l', 'l', 'o', '!', '!', '!'}, 0, "not a Standard MIDI File");
+    }
     SECTION("truncated inside the MThd name") { require_error({'M', 'T'}, 2, "truncated"); }
-    SECTION("truncated inside the header") { require_error(Bytes(good.begin(), good.begin() + 10), 4, "runs past the end"); }
-    SECTION("truncated after the header") { require_error(Bytes(good.begin(), good.begin() + 14), 14, "ends before its first 'MTrk'"); }
-    SECTION("truncated inside a chunk header") { require_error(Bytes(good.begin(), good.begin() + 17), 14, "truncated inside a chunk header"); }
+    SECTION("truncated inside the header") {
+        require_error(Bytes(good.begin(), good.begin() + 10), 4, "runs past the end");
+    }
+    SECTION("truncated after the header") {
+        require_error(Bytes(good.begin(), good.begin() + 14), 14, "ends before its first 'MTrk'");
+    }
+    SECTION("truncated inside a chunk header") {
+        require_error(Bytes(good.begin(), good.begin() + 17), 14,
+                      "truncated inside a chunk header");
+    }
     SECTION("truncated inside a track: the chunk length runs past the end") {
         require_error(Bytes(good.begin(), good.end() - 1), 18, "runs past the end of the file");
     }
     SECTION("track chunk ends inside an event") {
-        require_error(cat({header(0, 1, 480), track({ev(0, {0x90, 60})})}), 25, "ends inside the note-on");
+        require_error(cat({header(0, 1, 480), track({ev(0, {0x90, 60})})}), 25,
+                      "ends inside the note-on");
     }
     SECTION("track chunk ends after a delta time") {
         require_error(cat({header(0, 1, 480), track({vlq(5)})}), 23, "expected an event");
     }
     SECTION("track chunk ends inside a VLQ") {
-        require_error(cat({header(0, 1, 480), track({Bytes{0x81}})}), 23, "inside a variable-length delta time");
+        require_error(cat({header(0, 1, 480), track({Bytes{0x81}})}), 23,
+                      "inside a variable-length delta time");
     }
     SECTION("meta event runs past its chunk") {
-        require_error(cat({header(0, 1, 480), track({ev(0, {0xFF, 0x01, 0x05, 'a'})})}), 23, "runs past the end of its track chunk");
+        require_error(cat({header(0, 1, 480), track({ev(0, {0xFF, 0x01, 0x05, 'a'})})}), 23,
+                      "runs past the end of its track chunk");
     }
     SECTION("sysex runs past its chunk") {
-        require_error(cat({header(0, 1, 480), track({ev(0, {0xF0, 0x05, 0x01})})}), 23, "sysex event of length 5");
+        require_error(cat({header(0, 1, 480), track({ev(0, {0xF0, 0x05, 0x01})})}), 23,
+                      "sysex event of length 5");
     }
     SECTION("header length below 6") {
-        require_error(cat({chunk("MThd", {0, 0, 0, 1, 1}), track({end_of_track})}), 4, "header length is 5");
+        require_error(cat({chunk("MThd", {0, 0, 0, 1, 1}), track({end_of_track})}), 4,
+                      "header length is 5");
     }
     SECTION("VLQ longer than 4 bytes") {
-        require_error(format0({Bytes{0x81, 0x81, 0x81, 0x81, 0x00}, Bytes{0x90, 60, 1}}), 22, "longer than 4 bytes");
+        require_error(format0({Bytes{0x81, 0x81, 0x81, 0x81, 0x00}, Bytes{0x90, 60, 1}}), 22,
+                      "longer than 4 bytes");
     }
     SECTION("a status byte where a data byte must be") {
-        require_error(format0({ev(0, {0x90, 60, 0x90})}), 25, "expected a data byte (below 0x80) of the note-on");
+        require_error(format0({ev(0, {0x90, 60, 0x90})}), 25,
+                      "expected a data byte (below 0x80) of the note-on");
         require_error(format0({ev(0, {0xC0, 0x80})}), 24, "program change");
     }
     SECTION("running status with no status to run on") {
@@ -540,20 +579,28 @@ TEST_CASE("malformed files are rejected with the offset and the problem", "[midi
     SECTION("a chunk name that is not printable ASCII") {
         require_error(cat({header(0, 1, 480), chunk("MT\x01k", {})}), 14, "printable ASCII");
     }
-    SECTION("format above 2") { require_error(cat({header(3, 1, 480), track({end_of_track})}), 8, "format is 3"); }
+    SECTION("format above 2") {
+        require_error(cat({header(3, 1, 480), track({end_of_track})}), 8, "format is 3");
+    }
     SECTION("zero tracks") { require_error(cat({header(1, 0, 480)}), 10, "zero tracks"); }
-    SECTION("zero division") { require_error(cat({header(1, 1, 0), track({end_of_track})}), 12, "zero ticks per quarter"); }
+    SECTION("zero division") {
+        require_error(cat({header(1, 1, 0), track({end_of_track})}), 12, "zero ticks per quarter");
+    }
     SECTION("SMPTE with unsupported frames per second") {
-        require_error(cat({header(1, 1, uint16_t((0xE9 << 8) | 10)), track({end_of_track})}), 12, "23 frames per second");
+        require_error(cat({header(1, 1, uint16_t((0xE9 << 8) | 10)), track({end_of_track})}), 12,
+                      "23 frames per second");
     }
     SECTION("SMPTE with zero ticks per frame") {
-        require_error(cat({header(1, 1, uint16_t(0xE8 << 8)), track({end_of_track})}), 13, "zero ticks per frame");
+        require_error(cat({header(1, 1, uint16_t(0xE8 << 8)), track({end_of_track})}), 13,
+                      "zero ticks per frame");
     }
     SECTION("format 0 with more than one track") {
-        require_error(cat({header(0, 2, 480), track({end_of_track}), track({end_of_track})}), 10, "exactly one track");
+        require_error(cat({header(0, 2, 480), track({end_of_track}), track({end_of_track})}), 10,
+                      "exactly one track");
     }
     SECTION("a huge chunk length is checked before anything is allocated") {
-        require_error(cat({header(1, 1, 480), Bytes{'M', 'T', 'r', 'k'}, be32(0xFFFFFFFF)}), 18, "4294967295");
+        require_error(cat({header(1, 1, 480), Bytes{'M', 'T', 'r', 'k'}, be32(0xFFFFFFFF)}), 18,
+                      "4294967295");
     }
 }
 
@@ -570,7 +617,8 @@ TEST_CASE("read_midi reports a missing file as a MidiError at byte 0", "[midi][r
 
 TEST_CASE("read_midi reads a file from disk", "[midi][reader]") {
     const Bytes bytes = format0({ev(0, {0x90, 60, 100}), ev(10, {0x80, 60, 0}), end_of_track});
-    const std::string path = (std::filesystem::temp_directory_path() / "cadenza_test_read_midi.mid").string();
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "cadenza_test_read_midi.mid").string();
     std::FILE* out = std::fopen(path.c_str(), "wb");
     REQUIRE(out != nullptr);
     std::fwrite(bytes.data(), 1, bytes.size(), out);
@@ -581,7 +629,8 @@ TEST_CASE("read_midi reads a file from disk", "[midi][reader]") {
     CHECK(file.notes.size() == 1);
 }
 
-TEST_CASE("program changes and names are kept as instrument events, notes keep file order", "[midi]") {
+TEST_CASE("program changes and names are kept as instrument events, notes keep file order",
+          "[midi]") {
     const Bytes bytes = cat({
         header(1, 2, 480),
         track({ev(0, {0xFF, 0x03, 0x04, 'S', 'o', 'n', 'g'}), end_of_track}),
@@ -589,9 +638,9 @@ TEST_CASE("program changes and names are kept as instrument events, notes keep f
             ev(0, {0xFF, 0x03, 0x0A, 'R', 'i', 'g', 'h', 't', ' ', 'H', 'a', 'n', 'd'}),
             ev(0, {0xC0, 0x05}),
             ev(0, {0xFF, 0x04, 0x05, 'F', 'l', 'u', 't', 'e'}),
-            ev(0, {0x91, 67, 90}),        // channel 1 first in the file, before the program is set there
+            ev(0, {0x91, 67, 90}),  // channel 1 first in the file, before the program is set there
             ev(0, {0x90, 60, 90}),
-            ev(100, {0xC9, 0x00}),        // drums
+            ev(100, {0xC9, 0x00}),  // drums
             ev(380, {0x81, 67, 0}),
             ev(0, {0x80, 60, 0}),
             end_of_track,

@@ -17,7 +17,8 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-Note make_note(int track, int channel, int program, int pitch, int velocity, int64_t start, int64_t end) {
+Note make_note(int track, int channel, int program, int pitch, int velocity, int64_t start,
+               int64_t end) {
     Note note;
     note.track = track;
     note.channel = channel;
@@ -44,7 +45,8 @@ std::vector<Note> in_reader_order(std::vector<Note> notes) {
 
 // Seconds of `tick` for a tempo map given as (tick, microseconds per quarter)
 // pairs starting at tick 0, computed independently of the reader.
-double seconds_at(int64_t tick, const std::vector<std::pair<int64_t, double>>& tempo, int ticks_per_quarter) {
+double seconds_at(int64_t tick, const std::vector<std::pair<int64_t, double>>& tempo,
+                  int ticks_per_quarter) {
     double seconds = 0.0;
     for (size_t i = 0; i < tempo.size(); ++i) {
         const int64_t begin = tempo[i].first;
@@ -56,7 +58,8 @@ double seconds_at(int64_t tick, const std::vector<std::pair<int64_t, double>>& t
 }
 
 void require_same_notes(const std::vector<Note>& written, const MidiFile& read,
-                        const std::vector<std::pair<int64_t, double>>& tempo, int ticks_per_quarter, bool keep_track) {
+                        const std::vector<std::pair<int64_t, double>>& tempo, int ticks_per_quarter,
+                        bool keep_track) {
     const std::vector<Note> expected = in_reader_order(written);
     REQUIRE(read.notes.size() == expected.size());
     CHECK(read.unterminated.empty());
@@ -86,12 +89,15 @@ std::vector<Note> random_notes(std::mt19937& random, int tracks, size_t count) {
     std::vector<std::pair<int64_t, int64_t>> last(size_t(tracks) * 16 * 128, {0, 0});
     for (size_t i = 0; i < count; ++i) {
         const int track = track_of(random), channel = channel_of(random), pitch = pitch_of(random);
-        auto& [last_start, last_end] = last[(size_t(track) * 16 + size_t(channel)) * 128 + size_t(pitch)];
+        auto& [last_start, last_end] =
+            last[(size_t(track) * 16 + size_t(channel)) * 128 + size_t(pitch)];
         const int64_t start = last_start + gap_of(random) / 8;  // often the same tick
-        const int64_t end = std::max(last_end, start + length_of(random) * (random() % 4 == 0 ? 0 : 1));
+        const int64_t end =
+            std::max(last_end, start + length_of(random) * (random() % 4 == 0 ? 0 : 1));
         last_start = start;
         last_end = end;
-        notes.push_back(make_note(track, channel, program_of(random), pitch, velocity_of(random), start, end));
+        notes.push_back(
+            make_note(track, channel, program_of(random), pitch, velocity_of(random), start, end));
     }
     std::shuffle(notes.begin(), notes.end(), random);  // input order must not matter
     return notes;
@@ -102,11 +108,11 @@ std::vector<Note> random_notes(std::mt19937& random, int tracks, size_t count) {
 TEST_CASE("format 0 round trip keeps every note", "[midi][writer]") {
     const std::vector<Note> notes = {
         make_note(0, 0, 0, 60, 100, 0, 480),
-        make_note(0, 0, 0, 64, 90, 0, 480),     // chord
-        make_note(0, 1, 40, 60, 80, 0, 240),    // same pitch, other channel, other program
-        make_note(0, 0, 0, 60, 70, 480, 960),   // re-struck as the first ends: off before on
-        make_note(0, 0, 0, 67, 60, 600, 600),   // zero length
-        make_note(0, 0, 0, 67, 61, 600, 700),   // same key, same start, later end
+        make_note(0, 0, 0, 64, 90, 0, 480),    // chord
+        make_note(0, 1, 40, 60, 80, 0, 240),   // same pitch, other channel, other program
+        make_note(0, 0, 0, 60, 70, 480, 960),  // re-struck as the first ends: off before on
+        make_note(0, 0, 0, 67, 60, 600, 600),  // zero length
+        make_note(0, 0, 0, 67, 61, 600, 700),  // same key, same start, later end
         make_note(0, 0, 0, 72, 50, 700, 900),
         make_note(0, 0, 0, 72, 51, 800, 1000),  // overlaps the previous on the same key
         make_note(0, 9, 0, 36, 127, 1000, 1000),
@@ -129,10 +135,10 @@ TEST_CASE("format 0 round trip keeps every note", "[midi][writer]") {
     require_same_notes(notes, file, {{0, 500000.0}}, 480, false);
 }
 
-TEST_CASE("format 1 round trip: one MTrk per track value after the conductor track", "[midi][writer]") {
+TEST_CASE("format 1 round trip: one MTrk per track value after the conductor track",
+          "[midi][writer]") {
     const std::vector<Note> notes = {
-        make_note(1, 0, 0, 60, 100, 0, 960),
-        make_note(2, 1, 33, 40, 90, 480, 1440),
+        make_note(1, 0, 0, 60, 100, 0, 960),     make_note(2, 1, 33, 40, 90, 480, 1440),
         make_note(2, 1, 34, 43, 90, 480, 1440),  // program change at the same tick, same channel
         make_note(3, 0, 5, 60, 100, 100, 200),   // same key as track 1 but another track
         make_note(1, 0, 0, 62, 100, 1920, 1920),
@@ -184,7 +190,8 @@ TEST_CASE("random notes round trip through both formats", "[midi][writer]") {
 TEST_CASE("a same-key note nested inside another keeps its ticks, paired FIFO", "[midi][writer]") {
     // B starts after A and ends before it on the same key: FIFO pairing on
     // reading cannot tell them apart, as documented; the ticks survive.
-    const std::vector<Note> notes = {make_note(0, 0, 0, 60, 10, 0, 100), make_note(0, 0, 0, 60, 20, 20, 50)};
+    const std::vector<Note> notes = {make_note(0, 0, 0, 60, 10, 0, 100),
+                                     make_note(0, 0, 0, 60, 20, 20, 50)};
     const std::vector<uint8_t> bytes = encode_midi(notes);
     const MidiFile file = parse_midi(bytes.data(), bytes.size(), "nested.mid");
     REQUIRE(file.notes.size() == 2);
@@ -196,7 +203,8 @@ TEST_CASE("a same-key note nested inside another keeps its ticks, paired FIFO", 
 }
 
 TEST_CASE("program changes are written only where the program changes", "[midi][writer]") {
-    const std::vector<Note> notes = {make_note(0, 2, 19, 60, 100, 0, 10), make_note(0, 2, 19, 61, 100, 10, 20),
+    const std::vector<Note> notes = {make_note(0, 2, 19, 60, 100, 0, 10),
+                                     make_note(0, 2, 19, 61, 100, 10, 20),
                                      make_note(0, 2, 20, 62, 100, 20, 30)};
     MidiWriteOptions options;
     options.format = 0;
@@ -220,7 +228,8 @@ TEST_CASE("an empty note list writes a valid file", "[midi][writer]") {
 
 TEST_CASE("invalid notes and options are refused", "[midi][writer]") {
     const Note good = make_note(0, 0, 0, 60, 100, 0, 10);
-    auto refuse = [](const std::vector<Note>& notes, const MidiWriteOptions& options, const std::string& fragment) {
+    auto refuse = [](const std::vector<Note>& notes, const MidiWriteOptions& options,
+                     const std::string& fragment) {
         INFO(fragment);
         CHECK_THROWS_AS(encode_midi(notes, options), cadenza::Error);
         CHECK_THROWS_WITH(encode_midi(notes, options), Contains(fragment));
@@ -294,4 +303,3 @@ TEST_CASE("write_midi writes through a temporary file and leaves nothing else", 
     CHECK(std::distance(fs::directory_iterator(folder), fs::directory_iterator()) == 1);
     fs::remove_all(folder);
 }
-

@@ -26,7 +26,8 @@ namespace scores {
 
 constexpr int64_t Q = 480;  // ticks per quarter note
 
-inline midi::Note note(int track, int pitch, int64_t start, int64_t length, int program = 0, int channel = 0) {
+inline midi::Note note(int track, int pitch, int64_t start, int64_t length, int program = 0,
+                       int channel = 0) {
     midi::Note n;
     n.track = track;
     n.channel = channel;
@@ -46,9 +47,11 @@ inline std::vector<midi::Note> melody_with_rests() {
     for (int i = 0; i < 24; ++i) {
         const int64_t length = (i % 5 == 0) ? 3 * Q / 2 : (i % 3 == 0 ? Q / 2 : Q);
         n.push_back(note(0, pitches[i % 8], t, length));
-        t += length + (i % 4 == 1 ? Q / 2 : 0) + (i % 7 == 3 ? Q : 0);  // rests of 1/2 and 1 quarter
+        t +=
+            length + (i % 4 == 1 ? Q / 2 : 0) + (i % 7 == 3 ? Q : 0);  // rests of 1/2 and 1 quarter
     }
-    for (int i = 0; i < 9; ++i) n.push_back(note(0, 72 - i, t + i * Q / 3, Q / 3));  // triplet eighths
+    for (int i = 0; i < 9; ++i)
+        n.push_back(note(0, 72 - i, t + i * Q / 3, Q / 3));  // triplet eighths
     return n;
 }
 
@@ -61,7 +64,8 @@ inline std::vector<midi::Note> chords_and_voices() {
         const int root = 48 + (bar * 5) % 12;
         for (int add : {0, 4, 7}) n.push_back(note(1, root + add, t, 2 * Q));
         n.push_back(note(1, root + 12, t + 2 * Q, Q));
-        n.push_back(note(1, root + 16, t + 2 * Q, 2 * Q));  // starts with the note above, ends later
+        n.push_back(
+            note(1, root + 16, t + 2 * Q, 2 * Q));  // starts with the note above, ends later
         n.push_back(note(1, root + 19, t + 3 * Q, Q));
     }
     n.push_back(note(1, 84, 24 * Q, 0));  // grace note
@@ -125,8 +129,9 @@ inline std::vector<midi::Note> long_silence() {
 
 inline std::vector<GeneratedScore> generated_scores() {
     using namespace scores;
-    auto encode = [](const std::vector<midi::Note>& notes, int format, std::vector<std::string> names = {},
-                     midi::TimeSignature signature = {}, std::vector<midi::TempoChange> tempi = {}) {
+    auto encode = [](const std::vector<midi::Note>& notes, int format,
+                     std::vector<std::string> names = {}, midi::TimeSignature signature = {},
+                     std::vector<midi::TempoChange> tempi = {}) {
         midi::MidiWriteOptions o;
         o.format = format;
         o.ticks_per_quarter = int(Q);

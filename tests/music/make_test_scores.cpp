@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
     for (const auto& score : cadenza::test::generated_scores()) {
         const std::string path = std::string(argv[1]) + "/" + score.name + ".mid";
         std::ofstream out(path, std::ios::binary);
-        out.write(reinterpret_cast<const char*>(score.bytes.data()), std::streamsize(score.bytes.size()));
+        out.write(reinterpret_cast<const char*>(score.bytes.data()),
+                  std::streamsize(score.bytes.size()));
         if (!out) {
             std::fprintf(stderr, "make-test-scores: cannot write %s\n", path.c_str());
             return 1;

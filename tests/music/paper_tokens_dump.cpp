@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
             any = true;
             try {
                 const auto file = cadenza::midi::read_midi(arg);
-                const auto tokens = piano ? music::piano_merge_tokens(file) : music::paper_tokens(file, options);
+                const auto tokens =
+                    piano ? music::piano_merge_tokens(file) : music::paper_tokens(file, options);
                 std::cout << "== " << arg << "\n";
                 for (const auto& t : tokens) std::cout << t << "\n";
             } catch (const std::exception& e) {
@@ -42,7 +43,8 @@ int main(int argc, char** argv) {
         }
     }
     if (!any) {
-        std::cerr << "usage: paper-tokens-dump [--parts first_instrument|all_tracks|first_track] [--no-rests] [--piano-merge] FILE...\n";
+        std::cerr << "usage: paper-tokens-dump [--parts first_instrument|all_tracks|first_track] "
+                     "[--no-rests] [--piano-merge] FILE...\n";
         return 2;
     }
     return 0;

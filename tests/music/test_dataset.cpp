@@ -31,8 +31,8 @@ TEST_CASE("windows stay inside their song", "[dataset]") {
     for (const auto& w : data.windows()) {
         auto [first, last] = data.inputs(w);
         CHECK(last - first == 3);
-        CHECK(*first / 1000 == data.target(w) / 1000);   // same song
-        CHECK(data.target(w) == *(last - 1) + 1);        // the next token
+        CHECK(*first / 1000 == data.target(w) / 1000);  // same song
+        CHECK(data.target(w) == *(last - 1) + 1);       // the next token
     }
     CHECK(data.window(0) == Window{0, 0});
     CHECK(data.window(2) == Window{2, 0});
@@ -79,7 +79,8 @@ TEST_CASE("SplitMix64 is the reference generator", "[dataset]") {
     for (int i = 0; i < 1000; ++i) CHECK(r.below(7) < 7);
 }
 
-TEST_CASE("the song split is pinned: seed 1 over 74 songs holds out the same 15 songs", "[dataset]") {
+TEST_CASE("the song split is pinned: seed 1 over 74 songs holds out the same 15 songs",
+          "[dataset]") {
     // The FF data's default corpus has 74 songs (docs/results.md); these are
     // the songs its seed-1 split held out when those results were measured
     // (tests/dataset/ checks their names on the data itself). A change to

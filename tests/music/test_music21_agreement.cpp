@@ -16,7 +16,8 @@
 namespace {
 
 std::vector<std::string> fixture(const std::string& name) {
-    std::ifstream in(std::string(CADENZA_SOURCE_DIR) + "/tests/music/fixtures/generated/" + name + ".txt");
+    std::ifstream in(std::string(CADENZA_SOURCE_DIR) + "/tests/music/fixtures/generated/" + name +
+                     ".txt");
     REQUIRE(in.good());
     std::vector<std::string> tokens;
     for (std::string line; std::getline(in, line);) tokens.push_back(line);
@@ -30,7 +31,8 @@ TEST_CASE("generated files give music21's tokens exactly", "[tokenize][music21]"
     REQUIRE(scores.size() == 7);
     for (const auto& score : scores) {
         INFO(score.name);
-        const cadenza::midi::MidiFile file = cadenza::midi::parse_midi(score.bytes, score.name + ".mid");
+        const cadenza::midi::MidiFile file =
+            cadenza::midi::parse_midi(score.bytes, score.name + ".mid");
         cadenza::music::ScoreOptions options;
         options.include_rests = true;
         const std::vector<std::string> ours = cadenza::music::paper_tokens(file, options);
@@ -51,7 +53,8 @@ TEST_CASE("generated files read back as they were written", "[midi][music21]") {
         again.ticks_per_quarter = file.division.ticks_per_quarter;
         again.track_names = file.track_names;
         if (!file.time_signatures.empty()) again.time_signature = file.time_signatures.front();
-        for (size_t i = 1; i < file.tempo_map.size(); ++i) again.tempo_changes.push_back(file.tempo_map[i]);
+        for (size_t i = 1; i < file.tempo_map.size(); ++i)
+            again.tempo_changes.push_back(file.tempo_map[i]);
         const cadenza::midi::MidiFile copy =
             cadenza::midi::parse_midi(cadenza::midi::encode_midi(file.notes, again), "copy");
         REQUIRE(copy.notes.size() == file.notes.size());

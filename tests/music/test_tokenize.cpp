@@ -63,29 +63,29 @@ TEST_CASE("pitch spelling follows music21's defaults", "[tokenize]") {
 TEST_CASE("chord normal order matches music21", "[tokenize]") {
     using V = std::vector<int>;
     CHECK(music::normal_order(V{60, 64, 67}) == V{0, 4, 7});
-    CHECK(music::normal_order(V{64, 67, 72}) == V{0, 4, 7});        // first inversion
+    CHECK(music::normal_order(V{64, 67, 72}) == V{0, 4, 7});         // first inversion
     CHECK(music::normal_order(V{44, 45, 50, 55}) == V{7, 8, 9, 2});  // G#2 A2 D3 G3: wraps around
     CHECK(music::normal_order(V{83, 67, 74, 75, 86}) == V{11, 2, 3, 7});
-    CHECK(music::normal_order(V{53, 57, 61}) == V{1, 5, 9});          // E#3 A3 C#4
+    CHECK(music::normal_order(V{53, 57, 61}) == V{1, 5, 9});  // E#3 A3 C#4
     CHECK(music::normal_order(V{70, 74, 77}) == V{10, 2, 5});
     CHECK(music::normal_order(V{60, 61, 65, 66, 68}) == V{5, 6, 8, 0, 1});  // Forte, not Rahn
     CHECK(music::chord_token({59, 62, 66}) == "11.2.6");
     CHECK(music::chord_token({64, 69}) == "4.9");
-    CHECK(music::chord_token({50, 62}) == "2");             // octaves of one class
-    CHECK(music::chord_token({60, 64, 68}) == "0.4.8");     // symmetric: lowest start
+    CHECK(music::chord_token({50, 62}) == "2");          // octaves of one class
+    CHECK(music::chord_token({60, 64, 68}) == "0.4.8");  // symmetric: lowest start
     CHECK(music::chord_token({60, 63, 66, 69}) == "0.3.6.9");
-    CHECK(music::chord_token({60, 60, 64}) == "0.4");       // repeated pitch
+    CHECK(music::chord_token({60, 60, 64}) == "0.4");  // repeated pitch
     CHECK(music::normal_order(V{}).empty());
 }
 
 TEST_CASE("quantization follows music21's (4, 3) grid", "[tokenize]") {
     const std::vector<int> d = {4, 3};
     using music::detail::best_match;
-    CHECK(best_match(0.125, d, true) == 0.0);     // tie goes low
-    CHECK(best_match(0.125, d, false) == 0.25);   // a sounding note never snaps to 0
+    CHECK(best_match(0.125, d, true) == 0.0);    // tie goes low
+    CHECK(best_match(0.125, d, false) == 0.25);  // a sounding note never snaps to 0
     CHECK(best_match(0.3, d, true) == Approx(1.0 / 3));
-    CHECK(best_match(0.4, d, false) == Approx(1.0 / 3));      // nearest alone
-    CHECK(best_match(0.4, d, false, 0.5) == 0.5);             // reaches the next onset
+    CHECK(best_match(0.4, d, false) == Approx(1.0 / 3));  // nearest alone
+    CHECK(best_match(0.4, d, false, 0.5) == 0.5);         // reaches the next onset
     CHECK(best_match(0.72, d, true) == 0.75);
     CHECK(best_match(0.7, d, true) == Approx(2.0 / 3));
     CHECK(music::quarter_length_string(48) == "1.0");
@@ -97,8 +97,8 @@ TEST_CASE("quantization follows music21's (4, 3) grid", "[tokenize]") {
 
 TEST_CASE("notes, chords and drums become the paper's tokens", "[tokenize]") {
     MidiFile f = make_file({make_note(60, 0, 480), make_note(63, 480, 960),
-                            make_note(64, 960, 1440), make_note(67, 965, 1440), make_note(72, 960, 1435),
-                            make_note(36, 960, 1000, 1, 9)});
+                            make_note(64, 960, 1440), make_note(67, 965, 1440),
+                            make_note(72, 960, 1435), make_note(36, 960, 1000, 1, 9)});
     // the drum note sits on channel 9 of another track
     f.notes.back().track = 2;
     CHECK(tokens_of(f) == std::vector<std::string>{"C4", "E-4", "0.4.7"});
@@ -110,7 +110,8 @@ TEST_CASE("notes, chords and drums become the paper's tokens", "[tokenize]") {
 }
 
 TEST_CASE("notes starting together but ending apart stay separate", "[tokenize]") {
-    MidiFile f = make_file({make_note(60, 0, 1920), make_note(64, 0, 480), make_note(67, 480, 960)});
+    MidiFile f =
+        make_file({make_note(60, 0, 1920), make_note(64, 0, 480), make_note(67, 480, 960)});
     CHECK(tokens_of(f) == std::vector<std::string>{"C4", "E4", "G4"});
     // with rests each voice fills its own bar: C4 whole; E4 G4 then a half rest
     CHECK(tokens_of(f, true) == std::vector<std::string>{"C4", "E4", "G4", "rest_2.0"});
@@ -136,7 +137,8 @@ TEST_CASE("rests fill silences per bar and notes split at barlines", "[tokenize]
 TEST_CASE("zero-length notes are grace notes and come first", "[tokenize]") {
     MidiFile f = make_file({make_note(60, 0, 480), make_note(62, 0, 0, 2)});
     music::ScoreOptions all;
-    all.parts = music::PartSelection::all_tracks;  // no instruments: music21 would keep track 1 only
+    all.parts =
+        music::PartSelection::all_tracks;  // no instruments: music21 would keep track 1 only
     const auto elements = music::score_elements(f, all);
     REQUIRE(elements.size() == 2);
     CHECK(elements[0].grace());
@@ -145,8 +147,9 @@ TEST_CASE("zero-length notes are grace notes and come first", "[tokenize]") {
 }
 
 TEST_CASE("piano merge joins simultaneous notes of all tracks", "[tokenize]") {
-    MidiFile f = make_file({make_note(48, 0, 1920, 1), make_note(64, 0, 480, 2), make_note(67, 5, 480, 2),
-                            make_note(65, 480, 960, 2), make_note(36, 480, 500, 3, 9)});
+    MidiFile f =
+        make_file({make_note(48, 0, 1920, 1), make_note(64, 0, 480, 2), make_note(67, 5, 480, 2),
+                   make_note(65, 480, 960, 2), make_note(36, 480, 500, 3, 9)});
     CHECK(music::piano_merge_tokens(f) == std::vector<std::string>{"0.4.7", "F4"});
     music::ScoreOptions all;
     all.parts = music::PartSelection::all_tracks;
@@ -162,7 +165,8 @@ cadenza::midi::InstrumentEvent program_change(int track, int channel, int64_t ti
     e.program = program;
     return e;
 }
-cadenza::midi::InstrumentEvent name_event(int track, int64_t tick, const std::string& text, bool instrument = false) {
+cadenza::midi::InstrumentEvent name_event(int track, int64_t tick, const std::string& text,
+                                          bool instrument = false) {
     cadenza::midi::InstrumentEvent e;
     e.kind = instrument ? cadenza::midi::InstrumentEvent::Kind::instrument_name
                         : cadenza::midi::InstrumentEvent::Kind::track_name;
@@ -195,13 +199,15 @@ TEST_CASE("music21 instrument names from track names and programs", "[tokenize]"
     CHECK_FALSE(named.is_generic);
     CHECK_FALSE(music::detail::music21_instrument(name_event(1, 0, "Instrument 3", true)).has_name);
     CHECK(music::detail::music21_instrument(name_event(1, 0, "Lead", true)).name == "Lead");
-    CHECK_FALSE(music::detail::music21_instrument(name_event(1, 0, "Pok\xe9mon")).has_part_name);  // not UTF-8
+    CHECK_FALSE(music::detail::music21_instrument(name_event(1, 0, "Pok\xe9mon"))
+                    .has_part_name);  // not UTF-8
 }
 
 TEST_CASE("tokens come from music21's first instrument part", "[tokenize]") {
     // Right hand (track 1) and left hand (track 2), both "Piano" through
     // program 0 (the generic track-name instruments are dropped): one part.
-    MidiFile f = make_file({make_note(72, 0, 480, 1), make_note(48, 0, 1920, 2), make_note(74, 480, 960, 1)}, 480);
+    MidiFile f = make_file(
+        {make_note(72, 0, 480, 1), make_note(48, 0, 1920, 2), make_note(74, 480, 960, 1)}, 480);
     f.track_count = 3;
     f.instrument_events = {name_event(1, 0, "Right Hand"), program_change(1, 0, 0, 0),
                            name_event(2, 0, "Left Hand"), program_change(2, 1, 0, 0)};
@@ -243,7 +249,7 @@ TEST_CASE("decoding places elements every half quarter", "[tokenize]") {
     CHECK(notes[0].end_tick == 480);  // music21's default quarter note
     CHECK(notes[1].pitch == 60);
     CHECK(notes[2].pitch == 64);
-    CHECK(notes[3].pitch == 67);      // chord classes in octave 4
+    CHECK(notes[3].pitch == 67);  // chord classes in octave 4
     CHECK(notes[3].start_tick == 240);
     CHECK(notes[4].pitch == 63);
     CHECK(notes[4].start_tick == 720);  // the rest took its step
@@ -252,11 +258,13 @@ TEST_CASE("decoding places elements every half quarter", "[tokenize]") {
 }
 
 TEST_CASE("rich tokens keep octaves and rhythm", "[tokenize]") {
-    std::vector<Note> line = {make_note(60, 0, 240), make_note(64, 0, 240), make_note(67, 0, 240),
-                              make_note(62, 240, 480), make_note(70, 960, 1120), make_note(72, 1120, 1280),
+    std::vector<Note> line = {make_note(60, 0, 240),     make_note(64, 0, 240),
+                              make_note(67, 0, 240),     make_note(62, 240, 480),
+                              make_note(70, 960, 1120),  make_note(72, 1120, 1280),
                               make_note(74, 1280, 1440), make_note(36, 0, 100, 1, 9)};
     const auto tokens = music::encode_rich(line, 480);
-    CHECK(tokens == std::vector<std::string>{"C4.E4.G4:1/2", "D4:1/2", "R:1", "B-4:1/3", "C5:1/3", "D5:1/3"});
+    CHECK(tokens ==
+          std::vector<std::string>{"C4.E4.G4:1/2", "D4:1/2", "R:1", "B-4:1/3", "C5:1/3", "D5:1/3"});
     auto back = music::decode_rich(tokens, 480);
     auto expected = music::quantize_notes(line, 480);
     auto key = [](const Note& n) { return std::make_tuple(n.start_tick, n.pitch, n.end_tick); };
@@ -273,4 +281,3 @@ TEST_CASE("rich tokens keep octaves and rhythm", "[tokenize]") {
     CHECK_THROWS_WITH(music::decode_rich({"Q4:1"}, 480), Catch::Contains("Q4:1"));
     CHECK_THROWS_AS(music::decode_rich({"C4"}, 480), music::TokenError);
 }
-

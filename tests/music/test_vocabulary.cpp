@@ -15,7 +15,8 @@ TEST_CASE("ids follow Python's sorted(set(notes))", "[vocabulary]") {
     CHECK(v.encode("C4") == 2);
     CHECK(v.count(2) == 3);
     CHECK(v.decode(3) == "E-4");
-    CHECK(v.decode(v.encode(std::vector<std::string>{"C4", "B-3"})) == std::vector<std::string>{"C4", "B-3"});
+    CHECK(v.decode(v.encode(std::vector<std::string>{"C4", "B-3"})) ==
+          std::vector<std::string>{"C4", "B-3"});
     CHECK_FALSE(v.has_unknown());
 }
 
@@ -45,7 +46,10 @@ TEST_CASE("serialization round trip and clear parse errors", "[vocabulary]") {
     CHECK(back.encode("rest_1/3") == v.encode("rest_1/3"));
     CHECK_THROWS_WITH(Vocabulary::parse("nonsense\n"), Catch::Contains("line 1"));
     CHECK_THROWS_WITH(Vocabulary::parse("cadenza-vocabulary 1\nx\n"), Catch::Contains("line 2"));
-    CHECK_THROWS_WITH(Vocabulary::parse("cadenza-vocabulary 1\n2\n1\tC4\n"), Catch::Contains("expected 2"));
-    CHECK_THROWS_WITH(Vocabulary::parse("cadenza-vocabulary 1\n2\n1\tC4\n2\tC4\n"), Catch::Contains("twice"));
-    CHECK_THROWS_WITH(Vocabulary::parse("cadenza-vocabulary 1\n1\nC4\n"), Catch::Contains("line 3"));
+    CHECK_THROWS_WITH(Vocabulary::parse("cadenza-vocabulary 1\n2\n1\tC4\n"),
+                      Catch::Contains("expected 2"));
+    CHECK_THROWS_WITH(Vocabulary::parse("cadenza-vocabulary 1\n2\n1\tC4\n2\tC4\n"),
+                      Catch::Contains("twice"));
+    CHECK_THROWS_WITH(Vocabulary::parse("cadenza-vocabulary 1\n1\nC4\n"),
+                      Catch::Contains("line 3"));
 }

@@ -78,14 +78,17 @@ std::string blank_non_code(const std::string& text) {
             blank(i, end);
             i = end;
         } else if (c == 'R' && i + 1 < n && text[i + 1] == '"' &&
-                   (i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_'))) {
+                   (i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) ||
+                                text[i - 1] == '_'))) {
             const size_t open = text.find('(', i + 2);
             const std::string delimiter = ")" + text.substr(i + 2, open - i - 2) + "\"";
             size_t end = text.find(delimiter, open);
             end = end == std::string::npos ? n : end + delimiter.size();
             blank(i + 1, end);
             i = end;
-        } else if (c == '"' || (c == '\'' && !(i > 0 && std::isxdigit(static_cast<unsigned char>(text[i - 1]))))) {
+        } else if (c == '"' ||
+                   (c == '\'' &&
+                    !(i > 0 && std::isxdigit(static_cast<unsigned char>(text[i - 1]))))) {
             size_t j = i + 1;
             while (j < n && text[j] != c && text[j] != '\n') j += text[j] == '\\' ? 2 : 1;
             blank(i + 1, j);
@@ -106,7 +109,8 @@ std::string word_before(const std::string& code, size_t pos) {
     size_t j = pos;
     while (j > 0 && std::isspace(static_cast<unsigned char>(code[j - 1]))) --j;
     size_t end = j;
-    while (j > 0 && (std::isalnum(static_cast<unsigned char>(code[j - 1])) || code[j - 1] == '_')) --j;
+    while (j > 0 && (std::isalnum(static_cast<unsigned char>(code[j - 1])) || code[j - 1] == '_'))
+        --j;
     return code.substr(j, end - j);
 }
 
@@ -128,10 +132,11 @@ size_t matching_open(const std::string& code, size_t close) {
 // Where the signature of the body opening at `brace` begins (the `(` of its
 // parameter list), or npos when the brace does not open a function body.
 size_t function_signature(const std::string& code, size_t brace) {
-    static const std::set<std::string> qualifiers = {"const", "override", "final", "noexcept", "mutable",
-                                                     "volatile", "try"};
-    static const std::set<std::string> control = {"if", "for", "while", "switch", "catch", "return", "sizeof",
-                                                  "decltype", "alignof", "defined"};
+    static const std::set<std::string> qualifiers = {"const",   "override", "final", "noexcept",
+                                                     "mutable", "volatile", "try"};
+    static const std::set<std::string> control = {"if",      "for",    "while",  "switch",
+                                                  "catch",   "return", "sizeof", "decltype",
+                                                  "alignof", "defined"};
     size_t j = skip_space_back(code, brace);
     // Qualifiers between `)` and `{`; a trailing return type `-> T` too.
     for (;;) {
@@ -152,7 +157,8 @@ size_t function_signature(const std::string& code, size_t brace) {
         if (open == std::string::npos) return std::string::npos;
         const std::string w = word_before(code, open);
         size_t before_word = skip_space_back(code, skip_space_back(code, open) - w.size());
-        if (!w.empty() && before_word > 0 && (code[before_word - 1] == ',' || code[before_word - 1] == ':') &&
+        if (!w.empty() && before_word > 0 &&
+            (code[before_word - 1] == ',' || code[before_word - 1] == ':') &&
             !(before_word > 1 && code[before_word - 1] == ':' && code[before_word - 2] == ':')) {
             // an initializer item; find the `)` of the parameter list before the `:`
             size_t k = before_word - 1;
@@ -214,8 +220,8 @@ void check_functions(const fs::path& file, const std::string& shown, const std::
                     // The function's name: the word before its `(`.
                     const std::string name = word_before(code, starts.back());
                     out.push_back({shown + ":" + std::to_string(first),
-                                   "function " + (name.empty() ? std::string("operator") : name) + " is " +
-                                       std::to_string(lines) + " lines (at most " +
+                                   "function " + (name.empty() ? std::string("operator") : name) +
+                                       " is " + std::to_string(lines) + " lines (at most " +
                                        std::to_string(kMaxFunctionLines) + ")"});
                 }
             }
@@ -241,18 +247,24 @@ void check_namespace(const std::string& shown, const std::string& folder, const 
     const std::string expected = core_folders.count(folder) ? "cadenza" : "cadenza::" + folder;
     size_t pos = 0;
     while ((pos = code.find("namespace", pos)) != std::string::npos) {
-        const bool word_start = pos == 0 || !(std::isalnum(static_cast<unsigned char>(code[pos - 1])) || code[pos - 1] == '_');
+        const bool word_start =
+            pos == 0 ||
+            !(std::isalnum(static_cast<unsigned char>(code[pos - 1])) || code[pos - 1] == '_');
         size_t k = pos + 9;
         pos = k;
         if (!word_start) continue;
         while (k < code.size() && std::isspace(static_cast<unsigned char>(code[k]))) ++k;
         size_t end = k;
-        while (end < code.size() && (std::isalnum(static_cast<unsigned char>(code[end])) || code[end] == '_' || code[end] == ':')) ++end;
+        while (end < code.size() && (std::isalnum(static_cast<unsigned char>(code[end])) ||
+                                     code[end] == '_' || code[end] == ':'))
+            ++end;
         const std::string name = code.substr(k, end - k);
-        if (name.empty() || name.rfind("cadenza", 0) != 0) continue;  // an anonymous or foreign namespace
+        if (name.empty() || name.rfind("cadenza", 0) != 0)
+            continue;  // an anonymous or foreign namespace
         if (name != expected && name.rfind(expected + "::", 0) != 0)
-            out.push_back({shown + ":" + std::to_string(line_of(code, k)),
-                           "opens namespace " + name + "; files of " + folder + "/ belong to " + expected});
+            out.push_back(
+                {shown + ":" + std::to_string(line_of(code, k)),
+                 "opens namespace " + name + "; files of " + folder + "/ belong to " + expected});
         return;  // the first cadenza namespace decides
     }
 }
@@ -271,7 +283,8 @@ int main(int argc, char** argv) {
         std::vector<fs::path> paths;
         for (const auto& entry : fs::recursive_directory_iterator(root / top)) {
             const std::string ext = entry.path().extension().string();
-            if (entry.is_regular_file() && (ext == ".hpp" || ext == ".cpp" || ext == ".cu" || ext == ".cuh" || ext == ".h"))
+            if (entry.is_regular_file() &&
+                (ext == ".hpp" || ext == ".cpp" || ext == ".cu" || ext == ".cuh" || ext == ".h"))
                 paths.push_back(entry.path());
         }
         std::sort(paths.begin(), paths.end());
@@ -280,10 +293,12 @@ int main(int argc, char** argv) {
             const std::string shown = fs::relative(p, root).string();
             const std::string text = read_text(p);
             const int lines = int(std::count(text.begin(), text.end(), '\n'));
-            const bool header = p.extension() == ".hpp" || p.extension() == ".cuh" || p.extension() == ".h";
+            const bool header =
+                p.extension() == ".hpp" || p.extension() == ".cuh" || p.extension() == ".h";
             if (is_table(p)) continue;
             if (header && lines > kMaxHeaderLines)
-                breaches.push_back({shown, "header is " + std::to_string(lines) + " lines (at most " +
+                breaches.push_back({shown, "header is " + std::to_string(lines) +
+                                               " lines (at most " +
                                                std::to_string(kMaxHeaderLines) + ")"});
             check_functions(p, shown, text, breaches);
             // include/cadenza/<folder>/x.hpp and cuda/include/cadenza/<folder>/x.hpp
@@ -296,6 +311,7 @@ int main(int argc, char** argv) {
         }
     }
     for (const auto& b : breaches) std::printf("%s: %s\n", b.where.c_str(), b.what.c_str());
-    std::printf("house-rules: %zu files, %zu breach%s\n", files, breaches.size(), breaches.size() == 1 ? "" : "es");
+    std::printf("house-rules: %zu files, %zu breach%s\n", files, breaches.size(),
+                breaches.size() == 1 ? "" : "es");
     return breaches.empty() ? 0 : 1;
 }

@@ -20,11 +20,12 @@ struct SummaryOptions {
 
 int run_summary(SummaryOptions& o) {
     if (!o.checkpoint.empty()) {
-        const Checkpoint k = load_checkpoint(o.checkpoint, std::make_shared<EigenBackend<float>>(1));
+        const Checkpoint k =
+            load_checkpoint(o.checkpoint, std::make_shared<EigenBackend<float>>(1));
         std::printf("%s", k.model->summary().c_str());
         std::printf("model %s, %s encoding, vocabulary %zu, trained %d epochs (best: epoch %d)\n",
-                    model_name(k.settings.model), encoding_name(k.encoding), k.vocabulary.size(), k.progress.epoch,
-                    k.progress.best_epoch);
+                    model_name(k.settings.model), encoding_name(k.encoding), k.vocabulary.size(),
+                    k.progress.epoch, k.progress.best_epoch);
         return 0;
     }
     if (o.vocab <= 0) throw UsageError("summary needs a CHECKPOINT or --vocab N");
@@ -42,8 +43,10 @@ Command add_summary_command(CLI::App& app) {
     sub->add_option("CHECKPOINT", o->checkpoint, "A .ckpt file");
     sub->add_option("--vocab", o->vocab, "Build a fresh model for this vocabulary size instead")
         ->check(CLI::Range(1, 10000000));
-    sub->add_option("--model", o->model, "paper or stream")->check(CLI::IsMember({"paper", "stream"}));
-    sub->add_option("--seq-len", o->settings.seq_len, "Window length")->check(CLI::Range(1, 100000));
+    sub->add_option("--model", o->model, "paper or stream")
+        ->check(CLI::IsMember({"paper", "stream"}));
+    sub->add_option("--seq-len", o->settings.seq_len, "Window length")
+        ->check(CLI::Range(1, 100000));
     return {sub, [o] { return run_summary(*o); }};
 }
 

@@ -41,29 +41,37 @@ int run_train_command(TrainOptions& o) {
 Command add_train_command(CLI::App& app) {
     auto o = std::make_shared<TrainOptions>();
     Settings& s = o->request.settings;
-    CLI::App* sub = app.add_subcommand("train", "Train a model on a corpus; a checkpoint every epoch");
-    sub->add_option("CORPUS", o->request.corpus, "Corpus made by `prepare` (with --resume: defaults to the run's)");
+    CLI::App* sub =
+        app.add_subcommand("train", "Train a model on a corpus; a checkpoint every epoch");
+    sub->add_option("CORPUS", o->request.corpus,
+                    "Corpus made by `prepare` (with --resume: defaults to the run's)");
     sub->add_option("-o,--output", o->request.run_dir, "Run folder: checkpoints, history.csv");
     sub->add_option("--resume", o->resume_dir, "Continue the interrupted run in this folder");
     sub->add_option("--model", o->model, "paper (Fig. 7) or stream (Embedding + stateful LSTMs)")
         ->check(CLI::IsMember({"paper", "stream"}));
     o->epochs = sub->add_option("--epochs", s.epochs, "Epochs")->check(CLI::Range(1, 1000000));
-    o->batch = sub->add_option("--batch", s.batch, "Batch size (default 128; stream model: 32 lanes)")
-                   ->check(CLI::Range(1, 65536));
-    sub->add_option("--seq-len", s.seq_len, "Window length in tokens")->check(CLI::Range(1, 100000));
+    o->batch =
+        sub->add_option("--batch", s.batch, "Batch size (default 128; stream model: 32 lanes)")
+            ->check(CLI::Range(1, 65536));
+    sub->add_option("--seq-len", s.seq_len, "Window length in tokens")
+        ->check(CLI::Range(1, 100000));
     sub->add_option("--split", o->split, "songs (seeded, whole songs) or windows (the paper's)")
         ->check(CLI::IsMember({"songs", "windows"}));
-    sub->add_option("--val-fraction", s.val_fraction, "Fraction held out for validation")->check(CLI::Range(0.0, 0.9));
-    sub->add_option("--patience", s.patience, "Stop after this many epochs without a better validation loss")
+    sub->add_option("--val-fraction", s.val_fraction, "Fraction held out for validation")
+        ->check(CLI::Range(0.0, 0.9));
+    sub->add_option("--patience", s.patience,
+                    "Stop after this many epochs without a better validation loss")
         ->check(CLI::Range(0, 1000000));
-    o->threads = sub->add_option("--threads", s.threads, "Threads (0: all cores)")->check(CLI::Range(0, 4096));
+    o->threads = sub->add_option("--threads", s.threads, "Threads (0: all cores)")
+                     ->check(CLI::Range(0, 4096));
     sub->add_option("--device", o->device, "cpu, or cuda (builds with the CUDA backend)")
         ->check(CLI::IsMember({"cpu", "cuda"}));
     sub->add_option("--seed", s.seed, "Seed of every random choice");
     sub->add_option("--lr", s.lr, "Adam's learning rate")->check(CLI::Range(1e-9, 10.0));
     sub->add_option("--clip-norm", s.clip_norm, "Clip gradients to this global norm (0: off)")
         ->check(CLI::Range(0.0, 1e9));
-    sub->add_option("--units", s.units, "LSTM units (default 128 paper, 256 stream)")->check(CLI::Range(1, 8192));
+    sub->add_option("--units", s.units, "LSTM units (default 128 paper, 256 stream)")
+        ->check(CLI::Range(1, 8192));
     return {sub, [o] { return run_train_command(*o); }};
 }
 

@@ -43,7 +43,8 @@ private:
 class LaneBatches final : public BatchSource<float> {
 public:
     // stream: the concatenated ids; lanes: the batch size B; T: steps per window.
-    LaneBatches(std::vector<int> stream, int lanes, int T) : stream_(std::move(stream)), lanes_(lanes), T_(T) {
+    LaneBatches(std::vector<int> stream, int lanes, int T)
+        : stream_(std::move(stream)), lanes_(lanes), T_(T) {
         lane_len_ = lanes_ > 0 ? (int64_t(stream_.size()) - 1) / lanes_ : 0;
         windows_per_lane_ = lane_len_ / T_;
     }

@@ -10,37 +10,38 @@
 namespace cadenza::app {
 
 std::string Progress::serialize() const {
-        std::ostringstream s;
-        s.precision(17);
-        s << "epoch " << epoch << "\nbest_val_loss " << best_val_loss << "\nbest_epoch " << best_epoch
-          << "\nepochs_without_improvement " << epochs_without_improvement << "\nhistory\n"
-          << history_csv;
-        return s.str();
+    std::ostringstream s;
+    s.precision(17);
+    s << "epoch " << epoch << "\nbest_val_loss " << best_val_loss << "\nbest_epoch " << best_epoch
+      << "\nepochs_without_improvement " << epochs_without_improvement << "\nhistory\n"
+      << history_csv;
+    return s.str();
 }
 
 Progress Progress::parse(const std::string& text, const std::string& where) {
-        Progress p;
-        std::istringstream in(text);
-        std::string key;
-        std::string best;
-        in >> key >> p.epoch >> key >> best >> key >> p.best_epoch >> key >> p.epochs_without_improvement >> key;
-        CADENZA_CHECK(!in.fail() && key == "history", where, ": the progress section is malformed");
-        p.best_val_loss = best == "inf" ? std::numeric_limits<double>::infinity() : std::stod(best);
-        std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (!rest.empty() && rest[0] == '\n') rest.erase(0, 1);
-        p.history_csv = rest;
-        return p;
+    Progress p;
+    std::istringstream in(text);
+    std::string key;
+    std::string best;
+    in >> key >> p.epoch >> key >> best >> key >> p.best_epoch >> key >>
+        p.epochs_without_improvement >> key;
+    CADENZA_CHECK(!in.fail() && key == "history", where, ": the progress section is malformed");
+    p.best_val_loss = best == "inf" ? std::numeric_limits<double>::infinity() : std::stod(best);
+    std::string rest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!rest.empty() && rest[0] == '\n') rest.erase(0, 1);
+    p.history_csv = rest;
+    return p;
 }
 
-
 void save_checkpoint(const std::string& path, Sequential<float>& model, const Corpus& corpus,
-                            const Settings& s, const Progress& p,
-                            const std::vector<std::vector<int>>& seed_windows) {
+                     const Settings& s, const Progress& p,
+                     const std::vector<std::vector<int>>& seed_windows) {
     io::Container c;
     io::save_model(model, c);
     c.set("cadenza-music", std::string("cadenza-music-checkpoint 1\nencoding ") +
-                               encoding_name(corpus.encoding) + "\nrests " + (corpus.rests ? "1" : "0") +
-                               "\nparts " + parts_name(corpus.parts) + "\n");
+                               encoding_name(corpus.encoding) + "\nrests " +
+                               (corpus.rests ? "1" : "0") + "\nparts " + parts_name(corpus.parts) +
+                               "\n");
     c.set("vocabulary", corpus.vocabulary.serialize());
     c.set("settings", s.serialize());
     c.set("progress", p.serialize());
@@ -56,8 +57,9 @@ void save_checkpoint(const std::string& path, Sequential<float>& model, const Co
 
 Checkpoint load_checkpoint(const std::string& path, std::shared_ptr<Backend<float>> backend) {
     io::Container c = io::Container::load(path);
-    CADENZA_CHECK(c.has("cadenza-music"), path,
-                  ": a Cadenza file, but not a cadenza-music checkpoint (no 'cadenza-music' section)");
+    CADENZA_CHECK(
+        c.has("cadenza-music"), path,
+        ": a Cadenza file, but not a cadenza-music checkpoint (no 'cadenza-music' section)");
     Checkpoint k;
     auto kv = parse_key_values(c.get("cadenza-music"));
     k.encoding = parse_encoding(kv["encoding"], path);

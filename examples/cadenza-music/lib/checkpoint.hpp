@@ -47,8 +47,9 @@ struct Checkpoint {
     std::vector<std::vector<int>> seed_windows;
 };
 
-void save_checkpoint(const std::string& path, Sequential<float>& model, const Corpus& corpus, const Settings& s,
-                     const Progress& p, const std::vector<std::vector<int>>& seed_windows);
+void save_checkpoint(const std::string& path, Sequential<float>& model, const Corpus& corpus,
+                     const Settings& s, const Progress& p,
+                     const std::vector<std::vector<int>>& seed_windows);
 Checkpoint load_checkpoint(const std::string& path, std::shared_ptr<Backend<float>> backend);
 
 }  // namespace cadenza::app

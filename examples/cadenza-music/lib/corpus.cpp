@@ -40,7 +40,7 @@ int64_t Corpus::token_count() const {
 // encoding reads music21's first instrument part, as the paper's code does, or
 // every track (Parts::all), which keeps all of a multi-instrument file.
 std::vector<std::string> tokenize(const midi::MidiFile& file, Encoding encoding, bool rests,
-                                         Parts parts) {
+                                  Parts parts) {
     if (encoding == Encoding::paper) {
         music::ScoreOptions o;
         o.include_rests = rests;
@@ -59,7 +59,8 @@ namespace {
 
 bool is_midi_name(const fs::path& p) {
     std::string ext = p.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
     return ext == ".mid" || ext == ".midi" || ext == ".rmi" || ext == ".kar" || ext == ".smf";
 }
 
@@ -70,13 +71,14 @@ std::vector<std::string> find_midi_files(const std::vector<std::string>& inputs)
     for (const auto& in : inputs) {
         std::error_code ec;
         fs::file_status st = fs::status(in, ec);
-        if (ec || !fs::exists(st))
-            throw Error(in + ": no such file or folder");
+        if (ec || !fs::exists(st)) throw Error(in + ": no such file or folder");
         if (fs::is_directory(st)) {
             std::vector<std::string> found;
-            for (auto it = fs::recursive_directory_iterator(in, fs::directory_options::skip_permission_denied, ec);
+            for (auto it = fs::recursive_directory_iterator(
+                     in, fs::directory_options::skip_permission_denied, ec);
                  !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-                if (it->is_regular_file() && is_midi_name(it->path())) found.push_back(it->path().string());
+                if (it->is_regular_file() && is_midi_name(it->path()))
+                    found.push_back(it->path().string());
             if (ec) throw Error(in + ": cannot list the folder (" + ec.message() + ")");
             std::sort(found.begin(), found.end());
             if (found.empty())
@@ -90,7 +92,7 @@ std::vector<std::string> find_midi_files(const std::vector<std::string>& inputs)
 }
 
 Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, bool rests,
-                             Parts parts, int64_t min_count, PrepareReport& report) {
+                      Parts parts, int64_t min_count, PrepareReport& report) {
     std::vector<std::pair<std::string, std::vector<std::string>>> tokenized;
     std::set<int> pitches;
     for (const auto& path : files) {
@@ -114,9 +116,10 @@ Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, 
     }
     if (tokenized.empty()) {
         std::string first = report.skipped.empty() ? "" : report.skipped.front().second;
-        std::string more = report.skipped.size() > 1
-                               ? " (and " + std::to_string(report.skipped.size() - 1) + " more files failed)"
-                               : "";
+        std::string more =
+            report.skipped.size() > 1
+                ? " (and " + std::to_string(report.skipped.size() - 1) + " more files failed)"
+                : "";
         throw Error("none of the " + std::to_string(files.size()) +
                     " input files could be read and tokenized: " + first + more);
     }
@@ -142,8 +145,9 @@ namespace {
 
 std::string corpus_header(const Corpus& c) {
     std::ostringstream s;
-    s << "cadenza-corpus 1\nencoding " << encoding_name(c.encoding) << "\nrests " << (c.rests ? 1 : 0)
-      << "\nparts " << parts_name(c.parts) << "\nsongs " << c.songs.size() << "\n";
+    s << "cadenza-corpus 1\nencoding " << encoding_name(c.encoding) << "\nrests "
+      << (c.rests ? 1 : 0) << "\nparts " << parts_name(c.parts) << "\nsongs " << c.songs.size()
+      << "\n";
     return s.str();
 }
 

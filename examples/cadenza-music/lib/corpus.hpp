@@ -50,7 +50,8 @@ struct Corpus {
 };
 
 // Tokens of one MIDI file in the given encoding (drums left out).
-std::vector<std::string> tokenize(const midi::MidiFile& file, Encoding encoding, bool rests, Parts parts);
+std::vector<std::string> tokenize(const midi::MidiFile& file, Encoding encoding, bool rests,
+                                  Parts parts);
 
 // Files named directly, plus MIDI files found (recursively) in folders named; sorted.
 std::vector<std::string> find_midi_files(const std::vector<std::string>& inputs);
@@ -65,8 +66,8 @@ struct PrepareReport {
     int64_t folded_tokens = 0;
 };
 
-Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, bool rests, Parts parts,
-                      int64_t min_count, PrepareReport& report);
+Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, bool rests,
+                      Parts parts, int64_t min_count, PrepareReport& report);
 void save_corpus(const Corpus& corpus, const std::string& path);
 Corpus load_corpus(const std::string& path);
 

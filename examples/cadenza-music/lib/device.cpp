@@ -22,13 +22,15 @@ std::shared_ptr<Backend<float>> make_backend(Device device, int threads) {
 #ifdef CADENZA_HAVE_CUDA
     return std::make_shared<cuda::CudaBackend<float>>(0);
 #else
-    throw Error("--device cuda: this build has no CUDA backend (build where CMake finds nvcc, "
-                "with CADENZA_WITH_CUDA=ON)");
+    throw Error(
+        "--device cuda: this build has no CUDA backend (build where CMake finds nvcc, "
+        "with CADENZA_WITH_CUDA=ON)");
 #endif
 }
 
 std::string describe_backend(Backend<float>& b) {
-    if (auto* e = dynamic_cast<EigenBackend<float>*>(&b)) return std::to_string(e->threads()) + " threads";
+    if (auto* e = dynamic_cast<EigenBackend<float>*>(&b))
+        return std::to_string(e->threads()) + " threads";
 #ifdef CADENZA_HAVE_CUDA
     if (auto* c = dynamic_cast<cuda::CudaBackend<float>*>(&b))
         return std::string("cuda (") + cuda::cuda_device_name(c->device_index()) + ")";
@@ -36,7 +38,8 @@ std::string describe_backend(Backend<float>& b) {
     return b.name();
 }
 
-std::function<const Tensor<float>&()> forward_runner(Sequential<float>& model, const Tensor<float>& x) {
+std::function<const Tensor<float>&()> forward_runner(Sequential<float>& model,
+                                                     const Tensor<float>& x) {
 #ifdef CADENZA_HAVE_CUDA
     if (dynamic_cast<cuda::CudaBackend<float>*>(&model.backend()) != nullptr) {
         auto graph = std::make_shared<cuda::GraphForward<float>>(model, x);

@@ -27,6 +27,7 @@ std::string describe_backend(Backend<float>& backend);
 // memory and shape fixed while the runner is used): replayed as a CUDA Graph
 // on a GPU, where batch-1 generation is bound by kernel launches; an ordinary
 // forward on the CPU.
-std::function<const Tensor<float>&()> forward_runner(Sequential<float>& model, const Tensor<float>& x);
+std::function<const Tensor<float>&()> forward_runner(Sequential<float>& model,
+                                                     const Tensor<float>& x);
 
 }  // namespace cadenza::app

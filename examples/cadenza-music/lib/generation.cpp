@@ -25,7 +25,8 @@ int choose_token(const float* z, int V, const SamplingOptions& o, uint64_t index
     size_t keep = o.top_k > 0 ? std::min<size_t>(size_t(o.top_k), order.size()) : order.size();
     std::vector<double> p(keep);
     double zmax = z[order[0]], sum = 0;
-    for (size_t i = 0; i < keep; ++i) sum += (p[i] = std::exp((double(z[order[i]]) - zmax) / temperature));
+    for (size_t i = 0; i < keep; ++i)
+        sum += (p[i] = std::exp((double(z[order[i]]) - zmax) / temperature));
     if (o.top_p < 1.0) {  // the smallest prefix whose mass reaches top_p
         double mass = 0;
         size_t n = 0;
@@ -46,7 +47,8 @@ std::vector<int> primer_ids(const std::string& path, const Checkpoint& k) {
     midi::MidiFile f = midi::read_midi(path);
     std::vector<int> ids;
     for (const auto& t : tokenize(f, k.encoding, k.rests, k.parts))
-        if (k.vocabulary.contains(t) || k.vocabulary.has_unknown()) ids.push_back(k.vocabulary.encode(t));
+        if (k.vocabulary.contains(t) || k.vocabulary.has_unknown())
+            ids.push_back(k.vocabulary.encode(t));
     CADENZA_CHECK(!ids.empty(), path, ": none of its tokens are in the model's vocabulary of ",
                   k.vocabulary.size(), "; the primer cannot start the piece");
     return ids;
@@ -60,7 +62,8 @@ GenerateResult compose(Checkpoint& k, const GenerateRequest& req) {
     if (!req.primer.empty()) {
         seed = primer_ids(req.primer, k);
     } else {
-        CADENZA_CHECK(!k.seed_windows.empty(), req.checkpoint, ": holds no seed windows; give a --primer");
+        CADENZA_CHECK(!k.seed_windows.empty(), req.checkpoint,
+                      ": holds no seed windows; give a --primer");
         RandomSequence pick(req.sampling.seed, RandomStream::sample, ~0ull, 1);
         const auto& window = k.seed_windows[size_t(pick.below(k.seed_windows.size()))];
         seed.assign(window.begin(), window.end());
@@ -113,7 +116,7 @@ GenerateResult compose(Checkpoint& k, const GenerateRequest& req) {
 }
 
 std::vector<midi::Note> tokens_to_notes(const std::vector<std::string>& tokens, Encoding encoding,
-                                               int program, int& dropped) {
+                                        int program, int& dropped) {
     std::vector<std::string> playable;
     for (const auto& t : tokens) {
         if (t == music::Vocabulary::kUnknown) ++dropped;

@@ -54,8 +54,8 @@ GenerateResult compose(Checkpoint& k, const GenerateRequest& req);
 
 // Tokens to notes (480 ticks per quarter) in the corpus encoding; `dropped`
 // counts <unk> tokens, which stay silent.
-std::vector<midi::Note> tokens_to_notes(const std::vector<std::string>& tokens, Encoding encoding, int program,
-                                        int& dropped);
+std::vector<midi::Note> tokens_to_notes(const std::vector<std::string>& tokens, Encoding encoding,
+                                        int program, int& dropped);
 
 // The bytes of a piece's MIDI file (format 1, one track "Cadenza").
 std::vector<uint8_t> piece_midi(const std::vector<midi::Note>& notes, double bpm);

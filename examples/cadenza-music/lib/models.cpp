@@ -5,7 +5,8 @@
 
 namespace cadenza::app {
 
-std::unique_ptr<Sequential<float>> build_model(const Settings& s, int V, std::shared_ptr<Backend<float>> backend) {
+std::unique_ptr<Sequential<float>> build_model(const Settings& s, int V,
+                                               std::shared_ptr<Backend<float>> backend) {
     auto m = std::make_unique<Sequential<float>>(std::move(backend));
     const int H = s.lstm_units();
     if (s.model == ModelKind::paper) {
@@ -26,7 +27,8 @@ std::unique_ptr<Sequential<float>> build_model(const Settings& s, int V, std::sh
         m->add<Lstm<float>>(o);
         m->add<Dense<float>>(V);
     }
-    m->set_optimizer(std::make_unique<Adam<float>>(AdamOptions{s.lr, 0.9, 0.999, 1e-7, s.clip_norm}));
+    m->set_optimizer(
+        std::make_unique<Adam<float>>(AdamOptions{s.lr, 0.9, 0.999, 1e-7, s.clip_norm}));
     m->build({s.seq_len, 1}, s.seed);
     return m;
 }

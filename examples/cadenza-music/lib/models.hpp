@@ -17,6 +17,7 @@
 namespace cadenza::app {
 
 // A fresh, built model for a vocabulary of V tokens, with its optimizer.
-std::unique_ptr<Sequential<float>> build_model(const Settings& s, int V, std::shared_ptr<Backend<float>> backend);
+std::unique_ptr<Sequential<float>> build_model(const Settings& s, int V,
+                                               std::shared_ptr<Backend<float>> backend);
 
 }  // namespace cadenza::app

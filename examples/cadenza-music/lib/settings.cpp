@@ -25,10 +25,11 @@ SplitKind parse_split(const std::string& name, const std::string& where) {
 std::string Settings::serialize() const {
     std::ostringstream s;
     s.precision(17);
-    s << "model " << model_name(model) << "\nepochs " << epochs << "\nbatch " << batch << "\nseq_len " << seq_len
-      << "\nsplit " << split_name(split) << "\nval_fraction " << val_fraction << "\npatience " << patience
-      << "\nthreads " << threads << "\nseed " << seed << "\nlr " << lr << "\nclip_norm " << clip_norm << "\nunits "
-      << units << "\ndense " << dense << "\nembedding " << embedding << "\ncorpus " << corpus << "\n";
+    s << "model " << model_name(model) << "\nepochs " << epochs << "\nbatch " << batch
+      << "\nseq_len " << seq_len << "\nsplit " << split_name(split) << "\nval_fraction "
+      << val_fraction << "\npatience " << patience << "\nthreads " << threads << "\nseed " << seed
+      << "\nlr " << lr << "\nclip_norm " << clip_norm << "\nunits " << units << "\ndense " << dense
+      << "\nembedding " << embedding << "\ncorpus " << corpus << "\n";
     return s.str();
 }
 

@@ -22,19 +22,19 @@ SplitKind parse_split(const std::string& name, const std::string& where);
 struct Settings {
     ModelKind model = ModelKind::paper;
     int epochs = 100;
-    int batch = 128;              // paper: windows per batch; stream: parallel lanes
+    int batch = 128;  // paper: windows per batch; stream: parallel lanes
     int seq_len = 100;
     SplitKind split = SplitKind::songs;
     double val_fraction = 0.2;
-    int patience = 0;             // 0: no early stopping
-    int threads = 0;              // 0: all cores
+    int patience = 0;  // 0: no early stopping
+    int threads = 0;   // 0: all cores
     uint64_t seed = 1;
     double lr = 1e-3;
     double clip_norm = 0.0;
-    int units = 0;                // 0: the model's default (128 paper, 256 stream)
-    int dense = 256;              // paper model's hidden Dense
-    int embedding = 64;           // stream model's Embedding
-    std::string corpus;           // the corpus file the run trained on
+    int units = 0;       // 0: the model's default (128 paper, 256 stream)
+    int dense = 256;     // paper model's hidden Dense
+    int embedding = 64;  // stream model's Embedding
+    std::string corpus;  // the corpus file the run trained on
 
     int lstm_units() const { return units > 0 ? units : (model == ModelKind::stream ? 256 : 128); }
 

@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // The stream model's data: the songs of each side concatenated, in lanes.
-void make_stream_data(const std::vector<std::vector<int>>& songs, const music::SequenceDataset::Split& split,
-                      const Settings& s, RunData& d) {
+void make_stream_data(const std::vector<std::vector<int>>& songs,
+                      const music::SequenceDataset::Split& split, const Settings& s, RunData& d) {
     std::vector<bool> is_valid(songs.size(), false);
     for (const auto& w : split.validation) is_valid[w.song] = true;
     std::vector<int> train_stream, valid_stream;
@@ -34,10 +34,12 @@ void make_stream_data(const std::vector<std::vector<int>>& songs, const music::S
         train_stream.resize(cut);
     }
     auto lanes = std::make_unique<LaneBatches>(train_stream, s.batch, s.seq_len);
-    CADENZA_CHECK(lanes->size() > 0, "the training tokens (", train_stream.size(), ") are too few for ", s.batch,
-                  " lanes of ", s.seq_len, " steps; use a smaller --batch or --seq-len");
+    CADENZA_CHECK(lanes->size() > 0, "the training tokens (", train_stream.size(),
+                  ") are too few for ", s.batch, " lanes of ", s.seq_len,
+                  " steps; use a smaller --batch or --seq-len");
     d.train = std::move(lanes);
-    const int vlanes = int(std::min<int64_t>(s.batch, int64_t(valid_stream.size()) / (s.seq_len + 1)));
+    const int vlanes =
+        int(std::min<int64_t>(s.batch, int64_t(valid_stream.size()) / (s.seq_len + 1)));
     if (vlanes > 0) {
         d.validation = std::make_unique<LaneBatches>(valid_stream, vlanes, s.seq_len);
         d.validation_batch = vlanes;
@@ -70,7 +72,8 @@ Run open_run(const TrainRequest& req, const RunFiles& files) {
     Run run;
     run.backend = make_backend(req.device, req.settings.threads);
     if (req.resume) {
-        CADENZA_CHECK(fs::exists(files.last), req.run_dir, ": nothing to resume (no last.ckpt in the folder)");
+        CADENZA_CHECK(fs::exists(files.last), req.run_dir,
+                      ": nothing to resume (no last.ckpt in the folder)");
         Checkpoint k = load_checkpoint(files.last, run.backend);
         run.settings = k.settings;
         if (req.epochs_given) run.settings.epochs = req.settings.epochs;
@@ -78,16 +81,18 @@ Run open_run(const TrainRequest& req, const RunFiles& files) {
         run.progress = k.progress;
         const std::string corpus_path = req.corpus.empty() ? run.settings.corpus : req.corpus;
         run.corpus = load_corpus(corpus_path);
-        CADENZA_CHECK(run.corpus.vocabulary.tokens() == k.vocabulary.tokens(), corpus_path, ": its vocabulary (",
-                      run.corpus.vocabulary.size(), " tokens) is not the one the run in ", req.run_dir,
-                      " was trained with (", k.vocabulary.size(), " tokens)");
+        CADENZA_CHECK(run.corpus.vocabulary.tokens() == k.vocabulary.tokens(), corpus_path,
+                      ": its vocabulary (", run.corpus.vocabulary.size(),
+                      " tokens) is not the one the run in ", req.run_dir, " was trained with (",
+                      k.vocabulary.size(), " tokens)");
         run.model = std::move(k.model);
-        std::fprintf(stderr, "resuming %s after epoch %d of %d\n", req.run_dir.c_str(), run.progress.epoch,
-                     run.settings.epochs);
+        std::fprintf(stderr, "resuming %s after epoch %d of %d\n", req.run_dir.c_str(),
+                     run.progress.epoch, run.settings.epochs);
         return run;
     }
-    CADENZA_CHECK(!fs::exists(files.last), req.run_dir,
-                  ": already holds a run (last.ckpt); use --resume to continue it or choose another folder");
+    CADENZA_CHECK(
+        !fs::exists(files.last), req.run_dir,
+        ": already holds a run (last.ckpt); use --resume to continue it or choose another folder");
     run.settings = req.settings;
     run.corpus = load_corpus(req.corpus);
     run.settings.corpus = fs::absolute(req.corpus).string();
@@ -102,11 +107,13 @@ Run open_run(const TrainRequest& req, const RunFiles& files) {
 void print_run(const Run& run, const RunData& data) {
     const Settings& s = run.settings;
     std::printf("%s\n", run.model->summary().c_str());
-    std::printf("corpus: %zu songs, %lld tokens, vocabulary %zu (%s encoding)\n", run.corpus.songs.size(),
-                (long long)run.corpus.token_count(), run.corpus.vocabulary.size(), encoding_name(run.corpus.encoding));
-    std::printf("training %s model: %lld samples, validation %lld (split by %s), batch %d, %s\n", model_name(s.model),
-                (long long)data.train->size(), (long long)(data.validation ? data.validation->size() : 0),
-                split_name(s.split), s.batch, describe_backend(*run.backend).c_str());
+    std::printf("corpus: %zu songs, %lld tokens, vocabulary %zu (%s encoding)\n",
+                run.corpus.songs.size(), (long long)run.corpus.token_count(),
+                run.corpus.vocabulary.size(), encoding_name(run.corpus.encoding));
+    std::printf("training %s model: %lld samples, validation %lld (split by %s), batch %d, %s\n",
+                model_name(s.model), (long long)data.train->size(),
+                (long long)(data.validation ? data.validation->size() : 0), split_name(s.split),
+                s.batch, describe_backend(*run.backend).c_str());
     std::fflush(stdout);
 }
 
@@ -117,8 +124,9 @@ bool finish_epoch(const EpochStats& e, Run& run, const RunData& data, const RunF
     const Settings& s = run.settings;
     progress.epoch = e.epoch;
     char line[256];
-    std::snprintf(line, sizeof line, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f\n", e.epoch, e.loss, e.accuracy,
-                  e.top_k_accuracy, e.has_validation ? e.val_loss : NAN, e.has_validation ? e.val_accuracy : NAN,
+    std::snprintf(line, sizeof line, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f\n", e.epoch, e.loss,
+                  e.accuracy, e.top_k_accuracy, e.has_validation ? e.val_loss : NAN,
+                  e.has_validation ? e.val_accuracy : NAN,
                   e.has_validation ? e.val_top_k_accuracy : NAN, e.seconds);
     progress.history_csv += line;
     const double monitored = e.has_validation ? e.val_loss : e.loss;
@@ -131,20 +139,23 @@ bool finish_epoch(const EpochStats& e, Run& run, const RunData& data, const RunF
         ++progress.epochs_without_improvement;
     }
     save_checkpoint(files.last, *run.model, run.corpus, s, progress, data.seed_windows);
-    if (improved) save_checkpoint(files.best, *run.model, run.corpus, s, progress, data.seed_windows);
+    if (improved)
+        save_checkpoint(files.best, *run.model, run.corpus, s, progress, data.seed_windows);
     io::write_file_atomically(files.history, progress.history_csv);
     const History curves = parse_history(progress.history_csv);
     io::write_file_atomically((files.dir / "accuracy.svg").string(), accuracy_chart(curves));
     io::write_file_atomically((files.dir / "loss.svg").string(), loss_chart(curves));
     if (e.has_validation)
-        std::printf("epoch %d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  %.1fs%s\n", e.epoch, s.epochs,
-                    e.loss, e.accuracy, e.val_loss, e.val_accuracy, e.seconds, improved ? "  (best)" : "");
+        std::printf("epoch %d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  %.1fs%s\n",
+                    e.epoch, s.epochs, e.loss, e.accuracy, e.val_loss, e.val_accuracy, e.seconds,
+                    improved ? "  (best)" : "");
     else
-        std::printf("epoch %d/%d  loss %.4f  acc %.4f  %.1fs\n", e.epoch, s.epochs, e.loss, e.accuracy, e.seconds);
+        std::printf("epoch %d/%d  loss %.4f  acc %.4f  %.1fs\n", e.epoch, s.epochs, e.loss,
+                    e.accuracy, e.seconds);
     std::fflush(stdout);
     if (s.patience > 0 && progress.epochs_without_improvement >= s.patience) {
-        std::printf("stopping early: no improvement for %d epochs; best was epoch %d (%.4f)\n", s.patience,
-                    progress.best_epoch, progress.best_val_loss);
+        std::printf("stopping early: no improvement for %d epochs; best was epoch %d (%.4f)\n",
+                    s.patience, progress.best_epoch, progress.best_val_loss);
         return false;
     }
     return true;
@@ -158,10 +169,11 @@ RunData make_run_data(const Corpus& corpus, const Settings& s) {
     for (const auto& song : corpus.songs) songs.push_back(song.ids);
     d.dataset = std::make_unique<music::SequenceDataset>(songs, size_t(s.seq_len));
     const int V = int(corpus.vocabulary.size());
-    CADENZA_CHECK(s.val_fraction >= 0 && s.val_fraction < 1, "--val-fraction must be in [0, 1), got ", s.val_fraction);
-    const music::SequenceDataset::Split split = s.split == SplitKind::songs
-                                                    ? d.dataset->split_songs(s.val_fraction, s.seed)
-                                                    : d.dataset->split_shuffled_windows(s.val_fraction, s.seed);
+    CADENZA_CHECK(s.val_fraction >= 0 && s.val_fraction < 1,
+                  "--val-fraction must be in [0, 1), got ", s.val_fraction);
+    const music::SequenceDataset::Split split =
+        s.split == SplitKind::songs ? d.dataset->split_songs(s.val_fraction, s.seed)
+                                    : d.dataset->split_shuffled_windows(s.val_fraction, s.seed);
     // Seed windows for generation: up to 32 training windows spread evenly.
     for (size_t k = 0; k < 32 && !split.train.empty(); ++k) {
         const auto& w = split.train[k * split.train.size() / 32];
@@ -175,7 +187,8 @@ RunData make_run_data(const Corpus& corpus, const Settings& s) {
     CADENZA_CHECK(!split.train.empty(), "the corpus has no song longer than --seq-len ", s.seq_len,
                   " tokens, so there is no training window; use a shorter --seq-len");
     d.train = std::make_unique<WindowBatches>(*d.dataset, split.train, V);
-    if (!split.validation.empty()) d.validation = std::make_unique<WindowBatches>(*d.dataset, split.validation, V);
+    if (!split.validation.empty())
+        d.validation = std::make_unique<WindowBatches>(*d.dataset, split.validation, V);
     d.validation_batch = s.batch;
     return d;
 }
@@ -211,8 +224,9 @@ int run_train(const TrainRequest& req) {
                      e.what(), run.progress.epoch, req.run_dir.c_str());
         return 3;
     }
-    std::printf("done: %s (last), %s (best, epoch %d), %s, accuracy.svg, loss.svg\n", files.last.c_str(),
-                files.best.c_str(), run.progress.best_epoch, files.history.c_str());
+    std::printf("done: %s (last), %s (best, epoch %d), %s, accuracy.svg, loss.svg\n",
+                files.last.c_str(), files.best.c_str(), run.progress.best_epoch,
+                files.history.c_str());
     return 0;
 }
 

@@ -15,10 +15,10 @@
 namespace cadenza::app {
 
 struct TrainRequest {
-    std::string corpus;   // may be empty with resume (then the run's own)
+    std::string corpus;  // may be empty with resume (then the run's own)
     std::string run_dir;
     bool resume = false;
-    Settings settings;    // ignored when resuming, except threads and epochs
+    Settings settings;  // ignored when resuming, except threads and epochs
     bool epochs_given = false;
     bool threads_given = false;
     Device device = Device::cpu;

@@ -53,8 +53,8 @@ public:
               int ldb, T beta, T* C, int ldc) override {
         // A weight gradient, dW = dG^T . X summed over all T*B rows (K long,
         // M and N small): our kernel (packed_gemm.hpp), C's rows split across
-        // the threads. It beats OpenBLAS there (195 against 145 GFLOP/s at
-        // 512 x 128 x 12800, docs/benchmarks.md).
+        // the threads. It measured faster than OpenBLAS for these shapes
+        // (docs/benchmarks.md has the numbers).
         using Layout = packed_gemm::Layout<T>;
         if (ta == Trans::yes && tb == Trans::no && alpha == T(1) &&
             (beta == T(0) || beta == T(1)) && N >= Layout::width &&

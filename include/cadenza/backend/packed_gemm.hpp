@@ -11,9 +11,9 @@
 // stay in registers across the whole K loop, each step loading one row of the
 // panel (two vectors, from L1: a 128 x 32 float panel is 16 KB) and broadcasting
 // one element of A per row. That is the classic register-blocked micro-kernel,
-// minus the per-call packing; on the 2-core AVX-512 machine it runs the LSTM's
-// per-step products ([64, 128] x [128, 512]) at about 230 GFLOP/s against
-// Eigen's 160 (docs/benchmarks.md).
+// minus the per-call packing, which is what makes the LSTM's many small
+// per-step products ([64, 128] x [128, 512]) faster than Eigen's (measured in
+// docs/benchmarks.md).
 //
 // The same register tile also serves the weight gradients' products,
 // dW = dG^T . X summed over all T*B rows (multiply_transposed_a below): there K
@@ -173,8 +173,8 @@ void multiply(int M, int N, int K, const T* A, int lda, const T* panels, bool ac
 // the LSTM's 512 + 128 columns); within a block each tile of C keeps its
 // accumulators in registers and reads B's rows in place, so nothing is packed
 // but a last partial panel (zero-padded). The caller splits C's rows across
-// threads (pass A + m0, C + m0 * ldc). About 195 GFLOP/s at 512 x 128 x 12800
-// on the 2-core machine, against OpenBLAS's 145.
+// threads (pass A + m0, C + m0 * ldc). docs/benchmarks.md compares it with
+// OpenBLAS on the LSTM's shapes.
 template <class T>
 void multiply_transposed_a(int M, int N, int K, const T* A, int lda, const T* B, int ldb,
                            bool accumulate, T* C, int ldc) {

@@ -73,10 +73,12 @@ inline void write_file_atomically(const std::string& path, const std::string& by
     const std::string tmp = detail::unique_temporary_name(path);
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
-        throw Error(path + ": cannot create a temporary file beside it (" + std::strerror(errno) + ")");
+        throw Error(path + ": cannot create a temporary file beside it (" + std::strerror(errno) +
+                    ")");
     auto fail = [&](const char* what, int error) {
         std::remove(tmp.c_str());
-        throw Error(path + ": " + what + " (" + std::strerror(error) + "); the file was left as it was");
+        throw Error(path + ": " + what + " (" + std::strerror(error) +
+                    "); the file was left as it was");
     };
     if (!detail::write_all(fd, bytes.data(), bytes.size())) {
         const int error = errno;
@@ -95,7 +97,8 @@ inline void write_file_atomically(const std::string& path, const std::string& by
         std::remove(tmp.c_str());
         throw;
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename the temporary file into place", errno);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        fail("cannot rename the temporary file into place", errno);
     detail::call_write_hook("renamed", path);
 }
 

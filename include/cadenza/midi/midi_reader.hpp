@@ -74,7 +74,8 @@ public:
 
     MidiFile read() {
         out_.name = name_;
-        if (size_ == 0) fail(0, "the file is empty; expected a Standard MIDI File starting with 'MThd'");
+        if (size_ == 0)
+            fail(0, "the file is empty; expected a Standard MIDI File starting with 'MThd'");
         if (data_ == nullptr) fail(0, "no bytes were given to read");
         size_t begin = 0, end = size_;
         if (size_ >= 4 && std::memcmp(data_, "RIFF", 4) == 0) unwrap_riff(begin, end);
@@ -87,7 +88,9 @@ public:
     }
 
 private:
-    [[noreturn]] void fail(size_t offset, const std::string& what) const { throw MidiError(name_, offset, what); }
+    [[noreturn]] void fail(size_t offset, const std::string& what) const {
+        throw MidiError(name_, offset, what);
+    }
 
     size_t offset_of(const uint8_t* p) const { return size_t(p - data_); }
 
@@ -95,7 +98,8 @@ private:
 
     // RIFF "RMID" files wrap an SMF in their "data" chunk.
     void unwrap_riff(size_t& begin, size_t& end) {
-        if (size_ < 12) fail(size_, "the RIFF file is truncated: its 12-byte RIFF header is incomplete");
+        if (size_ < 12)
+            fail(size_, "the RIFF file is truncated: its 12-byte RIFF header is incomplete");
         if (std::memcmp(data_ + 8, "RMID", 4) != 0)
             fail(8, "the file is a RIFF file but not RIFF MIDI; expected form type 'RMID'");
         // The RIFF size may be wrong in real files; the sub-chunks are bounded by the bytes present.
@@ -103,7 +107,8 @@ private:
         while (pos + 8 <= size_) {
             const uint32_t length = little_endian_32(data_ + pos + 4);
             if (length > size_ - pos - 8)
-                fail(pos + 4, "the RIFF chunk length " + std::to_string(length) + " runs past the end of the file (" +
+                fail(pos + 4, "the RIFF chunk length " + std::to_string(length) +
+                                  " runs past the end of the file (" +
                                   std::to_string(size_ - pos - 8) + " bytes remain)");
             if (std::memcmp(data_ + pos, "data", 4) == 0) {
                 begin = pos + 8;
@@ -122,26 +127,33 @@ private:
             if (available < 4 && std::memcmp(d + begin, "MThd", available) == 0)
                 fail(end, "the file is truncated inside its 'MThd' chunk name");
             std::string found;
-            for (size_t i = 0; i < 4 && i < available; ++i) found += (i ? " " : "") + hex_byte(d[begin + i]);
-            fail(begin, "not a Standard MIDI File: expected 'MThd' (or a RIFF RMID header) but found " + found);
+            for (size_t i = 0; i < 4 && i < available; ++i)
+                found += (i ? " " : "") + hex_byte(d[begin + i]);
+            fail(begin,
+                 "not a Standard MIDI File: expected 'MThd' (or a RIFF RMID header) but found " +
+                     found);
         }
         if (end - begin < 8) fail(end, "the file is truncated inside the 'MThd' header length");
         const uint32_t header_length = big_endian_32(d + begin + 4);
         if (header_length < 6)
-            fail(begin + 4, "the 'MThd' header length is " + std::to_string(header_length) + "; expected at least 6");
+            fail(begin + 4, "the 'MThd' header length is " + std::to_string(header_length) +
+                                "; expected at least 6");
         if (header_length > end - begin - 8)
             fail(begin + 4, "the 'MThd' header length " + std::to_string(header_length) +
-                                " runs past the end of the file (" + std::to_string(end - begin - 8) +
-                                " bytes remain)");
+                                " runs past the end of the file (" +
+                                std::to_string(end - begin - 8) + " bytes remain)");
         const size_t header = begin + 8;
         const unsigned format = big_endian_16(d + header);
         const unsigned declared_tracks = big_endian_16(d + header + 2);
         const uint8_t division_high = d[header + 4], division_low = d[header + 5];
-        if (format > 2) fail(header, "the MIDI format is " + std::to_string(format) + "; expected 0, 1 or 2");
-        if (declared_tracks == 0) fail(header + 2, "the header announces zero tracks; expected at least one");
+        if (format > 2)
+            fail(header, "the MIDI format is " + std::to_string(format) + "; expected 0, 1 or 2");
+        if (declared_tracks == 0)
+            fail(header + 2, "the header announces zero tracks; expected at least one");
         if (format == 0 && declared_tracks > 1)
-            fail(header + 2, "a format 0 file must have exactly one track but the header announces " +
-                                 std::to_string(declared_tracks));
+            fail(header + 2,
+                 "a format 0 file must have exactly one track but the header announces " +
+                     std::to_string(declared_tracks));
         out_.format = int(format);
         if (division_high & 0x80) {
             const int fps = -int(int8_t(division_high));
@@ -155,7 +167,8 @@ private:
             out_.division.ticks_per_frame = division_low;
         } else {
             const int ticks_per_quarter = (division_high << 8) | division_low;
-            if (ticks_per_quarter == 0) fail(header + 4, "the time division is zero ticks per quarter note");
+            if (ticks_per_quarter == 0)
+                fail(header + 4, "the time division is zero ticks per quarter note");
             out_.division.ticks_per_quarter = ticks_per_quarter;
         }
 
@@ -172,10 +185,12 @@ private:
                 break;  // reported below as trailing bytes after fewer tracks
             }
             if (!printable_chunk_name(d + pos))
-                fail(pos, "expected a chunk name of 4 printable ASCII characters but found " + chunk_name_text(d + pos));
+                fail(pos, "expected a chunk name of 4 printable ASCII characters but found " +
+                              chunk_name_text(d + pos));
             const uint32_t length = big_endian_32(d + pos + 4);
             if (length > remaining - 8)
-                fail(pos + 4, "the chunk length " + std::to_string(length) + " runs past the end of the file (" +
+                fail(pos + 4, "the chunk length " + std::to_string(length) +
+                                  " runs past the end of the file (" +
                                   std::to_string(remaining - 8) + " bytes remain)");
             const size_t chunk_begin = pos + 8, chunk_end = chunk_begin + length;
             if (std::memcmp(d + pos, "MTrk", 4) == 0) {
@@ -191,8 +206,8 @@ private:
             warn("the header announces " + std::to_string(declared_tracks) + " tracks but only " +
                  std::to_string(tracks_read) + " MTrk chunks are present; read those");
         if (pos < end)
-            warn(std::to_string(end - pos) + " trailing bytes after the last track at byte " + std::to_string(pos) +
-                 " were ignored");
+            warn(std::to_string(end - pos) + " trailing bytes after the last track at byte " +
+                 std::to_string(pos) + " were ignored");
         out_.track_count = tracks_read;
     }
 
@@ -222,9 +237,11 @@ private:
             const TempoChange* const changes_end = changes + tempo_by_track.size();
             size_t note = 0, open = 0;
             std::vector<UnterminatedNote>& unterminated = out_.unterminated;
-            for (const TempoChange* first = changes; note < notes_.size() || open < unterminated.size();) {
-                const int track = std::min(note < notes_.size() ? notes_[note].track : out_.track_count,
-                                           open < unterminated.size() ? unterminated[open].track : out_.track_count);
+            for (const TempoChange* first = changes;
+                 note < notes_.size() || open < unterminated.size();) {
+                const int track = std::min(
+                    note < notes_.size() ? notes_[note].track : out_.track_count,
+                    open < unterminated.size() ? unterminated[open].track : out_.track_count);
                 while (first != changes_end && first->track < track) ++first;
                 const TempoChange* last = first;
                 while (last != changes_end && last->track == track) ++last;
@@ -240,7 +257,8 @@ private:
             const TempoChange* const changes = out_.tempo_map.data();
             const TempoClock clock(out_.division, changes, changes + out_.tempo_map.size());
             time_notes(clock, 0, notes_.size());
-            for (UnterminatedNote& note : out_.unterminated) note.start_s = clock.seconds(note.start_tick);
+            for (UnterminatedNote& note : out_.unterminated)
+                note.start_s = clock.seconds(note.start_tick);
         }
     }
 
@@ -279,8 +297,9 @@ inline MidiFile parse_midi(const std::vector<uint8_t>& bytes, const std::string&
 inline MidiFile read_midi(const std::string& path) {
     std::FILE* file = std::fopen(path.c_str(), "rb");
     if (!file)
-        throw MidiError(path, 0, "the file could not be opened for reading (" +
-                                     std::generic_category().message(errno) + ")");
+        throw MidiError(path, 0,
+                        "the file could not be opened for reading (" +
+                            std::generic_category().message(errno) + ")");
     std::vector<uint8_t> bytes;
     uint8_t buffer[65536];
     for (;;) {
@@ -292,7 +311,8 @@ inline MidiFile read_midi(const std::string& path) {
     const int error = errno;
     std::fclose(file);
     if (failed)
-        throw MidiError(path, 0, "the file could not be read (" + std::generic_category().message(error) + ")");
+        throw MidiError(
+            path, 0, "the file could not be read (" + std::generic_category().message(error) + ")");
     return parse_midi(bytes.data(), bytes.size(), path);
 }
 

@@ -21,7 +21,8 @@ struct Note {
     int program = 0;    // General MIDI program in force on that channel at note-on, 0..127
     int pitch = 60;     // MIDI key number, 0..127 (60 is middle C, "C4")
     int velocity = 64;  // 1..127
-    int sequence = 0;   // its note-on's place among the note-ons of its track, in file order (from 0)
+    int sequence =
+        0;  // its note-on's place among the note-ons of its track, in file order (from 0)
     int64_t start_tick = 0;
     int64_t end_tick = 0;  // >= start_tick; equal for a zero-length note
     double start_s = 0.0;  // through the tempo map
@@ -40,7 +41,7 @@ struct UnterminatedNote {
 };
 
 struct TempoChange {
-    int track = 0;                       // track that carried the Set Tempo event
+    int track = 0;  // track that carried the Set Tempo event
     int64_t tick = 0;
     uint32_t microseconds_per_quarter = 500000;  // 120 bpm
 };
@@ -57,7 +58,7 @@ struct TimeSignature {
 struct KeySignature {
     int track = 0;
     int64_t tick = 0;
-    int sharps = 0;       // -7..7, negative for flats
+    int sharps = 0;  // -7..7, negative for flats
     bool minor = false;
 };
 
@@ -69,10 +70,10 @@ struct InstrumentEvent {
     enum class Kind { program_change, track_name, instrument_name };
     Kind kind = Kind::program_change;
     int track = 0;
-    int channel = -1;    // program change: 0..15 (9 is drums); names: -1
+    int channel = -1;  // program change: 0..15 (9 is drums); names: -1
     int64_t tick = 0;
-    int program = 0;     // program change: 0..127; names: 0
-    std::string text;    // names: the event's bytes as stored (not decoded); program change: ""
+    int program = 0;   // program change: 0..127; names: 0
+    std::string text;  // names: the event's bytes as stored (not decoded); program change: ""
 };
 
 // Time division from the header: either ticks per quarter note or SMPTE.
@@ -87,14 +88,15 @@ struct MidiFile {
     std::string name;  // the path or label the bytes were read from, for messages
     int format = 1;    // 0, 1 or 2
     Division division;
-    std::vector<Note> notes;                  // sorted by (start_tick, track, channel, pitch)
+    std::vector<Note> notes;  // sorted by (start_tick, track, channel, pitch)
     std::vector<UnterminatedNote> unterminated;
-    std::vector<TempoChange> tempo_map;       // in tick order
+    std::vector<TempoChange> tempo_map;  // in tick order
     std::vector<TimeSignature> time_signatures;
     std::vector<KeySignature> key_signatures;
-    std::vector<std::string> track_names;     // one per track ("" where none)
-    std::vector<InstrumentEvent> instrument_events;  // program changes and names, track by track in file order
-    std::vector<std::string> warnings;        // harmless flaws that were tolerated
+    std::vector<std::string> track_names;  // one per track ("" where none)
+    std::vector<InstrumentEvent>
+        instrument_events;              // program changes and names, track by track in file order
+    std::vector<std::string> warnings;  // harmless flaws that were tolerated
     int track_count = 0;
 };
 
@@ -104,7 +106,8 @@ class MidiError : public Error {
 public:
     MidiError(const std::string& file, uint64_t offset, const std::string& what)
         : Error(file + ": byte " + std::to_string(offset) + ": " + what),
-          file_(file), offset_(offset) {}
+          file_(file),
+          offset_(offset) {}
     const std::string& file() const { return file_; }
     uint64_t offset() const { return offset_; }
 

@@ -47,12 +47,13 @@
 namespace cadenza::midi {
 
 struct MidiWriteOptions {
-    int format = 1;                               // 0 or 1
-    int ticks_per_quarter = 480;                  // 1..32767
-    uint32_t microseconds_per_quarter = 500000;   // tempo at tick 0 (120 bpm); 1..0xFFFFFF
-    std::vector<TempoChange> tempo_changes;       // later changes (tick, microseconds_per_quarter); track ignored
-    TimeSignature time_signature;                 // written at tick 0; tick and track ignored
-    std::vector<std::string> track_names;         // track_names[i] names MTrk i; "" writes no name
+    int format = 1;                              // 0 or 1
+    int ticks_per_quarter = 480;                 // 1..32767
+    uint32_t microseconds_per_quarter = 500000;  // tempo at tick 0 (120 bpm); 1..0xFFFFFF
+    std::vector<TempoChange>
+        tempo_changes;             // later changes (tick, microseconds_per_quarter); track ignored
+    TimeSignature time_signature;  // written at tick 0; tick and track ignored
+    std::vector<std::string> track_names;  // track_names[i] names MTrk i; "" writes no name
 };
 
 namespace detail {
@@ -82,7 +83,7 @@ struct WriteEvent {
     int order;
     uint64_t sequence;  // rank that keeps FIFO order within `order`
     enum Kind : uint8_t { name, time_signature, tempo, note_on, note_off } kind;
-    uint32_t value;     // note index, or tempo in microseconds per quarter
+    uint32_t value;  // note index, or tempo in microseconds per quarter
 };
 
 [[noreturn]] inline void invalid_note(size_t index, const std::string& what) {
@@ -92,31 +93,31 @@ struct WriteEvent {
 inline void check_options(const MidiWriteOptions& options) {
     if (options.format != 0 && options.format != 1)
         throw Error("encode_midi: format " + std::to_string(options.format) +
-                                    " cannot be written; use 0 or 1");
+                    " cannot be written; use 0 or 1");
     if (options.ticks_per_quarter < 1 || options.ticks_per_quarter > 0x7FFF)
         throw Error("encode_midi: ticks_per_quarter " + std::to_string(options.ticks_per_quarter) +
-                                    " is outside 1..32767");
+                    " is outside 1..32767");
     auto check_tempo = [](uint32_t tempo) {
         if (tempo < 1 || tempo > 0xFFFFFF)
             throw Error("encode_midi: tempo " + std::to_string(tempo) +
-                                        " microseconds per quarter is outside 1..16777215");
+                        " microseconds per quarter is outside 1..16777215");
     };
     check_tempo(options.microseconds_per_quarter);
     for (const TempoChange& change : options.tempo_changes) {
         check_tempo(change.microseconds_per_quarter);
         if (change.tick < 0 || change.tick > 0x0FFFFFFF)
             throw Error("encode_midi: tempo change at tick " + std::to_string(change.tick) +
-                                        " is outside 0..268435455");
+                        " is outside 0..268435455");
     }
     const TimeSignature& signature = options.time_signature;
     const int denominator = signature.denominator;
-    if (signature.numerator < 1 || signature.numerator > 255 || denominator < 1 || denominator > (1 << 30) ||
-        (denominator & (denominator - 1)) != 0 || signature.clocks_per_click < 0 ||
-        signature.clocks_per_click > 255 || signature.thirty_seconds_per_quarter < 0 ||
-        signature.thirty_seconds_per_quarter > 255)
+    if (signature.numerator < 1 || signature.numerator > 255 || denominator < 1 ||
+        denominator > (1 << 30) || (denominator & (denominator - 1)) != 0 ||
+        signature.clocks_per_click < 0 || signature.clocks_per_click > 255 ||
+        signature.thirty_seconds_per_quarter < 0 || signature.thirty_seconds_per_quarter > 255)
         throw Error("encode_midi: time signature " + std::to_string(signature.numerator) + "/" +
-                                    std::to_string(denominator) +
-                                    " cannot be written (numerator 1..255, denominator a power of two)");
+                    std::to_string(denominator) +
+                    " cannot be written (numerator 1..255, denominator a power of two)");
 }
 
 // Checks every note; returns how many MTrk chunks the file gets.
@@ -124,17 +125,19 @@ inline int check_notes(const std::vector<Note>& notes, const MidiWriteOptions& o
     int track_count = 1;
     for (size_t i = 0; i < notes.size(); ++i) {
         const Note& note = notes[i];
-        if (note.pitch < 0 || note.pitch > 127) invalid_note(i, "has pitch " + std::to_string(note.pitch) + " outside 0..127");
+        if (note.pitch < 0 || note.pitch > 127)
+            invalid_note(i, "has pitch " + std::to_string(note.pitch) + " outside 0..127");
         if (note.velocity < 1 || note.velocity > 127)
             invalid_note(i, "has velocity " + std::to_string(note.velocity) + " outside 1..127");
         if (note.channel < 0 || note.channel > 15)
             invalid_note(i, "has channel " + std::to_string(note.channel) + " outside 0..15");
         if (note.program < 0 || note.program > 127)
             invalid_note(i, "has program " + std::to_string(note.program) + " outside 0..127");
-        if (note.start_tick < 0) invalid_note(i, "starts at negative tick " + std::to_string(note.start_tick));
+        if (note.start_tick < 0)
+            invalid_note(i, "starts at negative tick " + std::to_string(note.start_tick));
         if (note.end_tick < note.start_tick)
-            invalid_note(i, "ends at tick " + std::to_string(note.end_tick) + " before its start at tick " +
-                                std::to_string(note.start_tick));
+            invalid_note(i, "ends at tick " + std::to_string(note.end_tick) +
+                                " before its start at tick " + std::to_string(note.start_tick));
         if (options.format == 1) {
             if (note.track < 0 || note.track > 0xFFFE)
                 invalid_note(i, "has track " + std::to_string(note.track) + " outside 0..65534");
@@ -142,20 +145,23 @@ inline int check_notes(const std::vector<Note>& notes, const MidiWriteOptions& o
         }
     }
     if (options.format == 1)
-        track_count = std::max(track_count, int(std::min<size_t>(options.track_names.size(), 0xFFFF)));
+        track_count =
+            std::max(track_count, int(std::min<size_t>(options.track_names.size(), 0xFFFF)));
     return track_count;
 }
 
 // The events of each track, unsorted: names, the conductor's time signature
 // and tempi, and every note as a note-on and a note-off.
 inline std::vector<std::vector<WriteEvent>> plan_events(const std::vector<Note>& notes,
-                                                        const MidiWriteOptions& options, int track_count) {
+                                                        const MidiWriteOptions& options,
+                                                        int track_count) {
     // Rank notes by (start_tick, end_tick, input order): within each key this
     // is the FIFO order the reader will pair them in.
     std::vector<uint32_t> rank_order(notes.size());
     for (size_t i = 0; i < notes.size(); ++i) rank_order[i] = uint32_t(i);
     std::stable_sort(rank_order.begin(), rank_order.end(), [&](uint32_t a, uint32_t b) {
-        if (notes[a].start_tick != notes[b].start_tick) return notes[a].start_tick < notes[b].start_tick;
+        if (notes[a].start_tick != notes[b].start_tick)
+            return notes[a].start_tick < notes[b].start_tick;
         return notes[a].end_tick < notes[b].end_tick;
     });
     std::vector<std::vector<WriteEvent>> tracks(static_cast<size_t>(track_count));
@@ -174,7 +180,8 @@ inline std::vector<std::vector<WriteEvent>> plan_events(const std::vector<Note>&
         std::vector<WriteEvent>& events = tracks[options.format == 1 ? size_t(note.track) : 0];
         if (note.start_tick == note.end_tick) {
             events.push_back(WriteEvent{note.start_tick, 1, 2 * rank, WriteEvent::note_on, index});
-            events.push_back(WriteEvent{note.start_tick, 1, 2 * rank + 1, WriteEvent::note_off, index});
+            events.push_back(
+                WriteEvent{note.start_tick, 1, 2 * rank + 1, WriteEvent::note_off, index});
         } else {
             events.push_back(WriteEvent{note.start_tick, 2, rank, WriteEvent::note_on, index});
             events.push_back(WriteEvent{note.end_tick, 0, rank, WriteEvent::note_off, index});
@@ -184,8 +191,9 @@ inline std::vector<std::vector<WriteEvent>> plan_events(const std::vector<Note>&
 }
 
 // Appends one MTrk chunk holding `events` (sorted here) to `out`.
-inline void write_track(std::vector<uint8_t>& out, std::vector<WriteEvent>& events, const std::vector<Note>& notes,
-                        const MidiWriteOptions& options, int track) {
+inline void write_track(std::vector<uint8_t>& out, std::vector<WriteEvent>& events,
+                        const std::vector<Note>& notes, const MidiWriteOptions& options,
+                        int track) {
     std::sort(events.begin(), events.end(), [](const WriteEvent& a, const WriteEvent& b) {
         if (a.tick != b.tick) return a.tick < b.tick;
         if (a.order != b.order) return a.order < b.order;
@@ -215,12 +223,13 @@ inline void write_track(std::vector<uint8_t>& out, std::vector<WriteEvent>& even
             const TimeSignature& s = options.time_signature;
             uint8_t power = 0;
             while ((1 << power) < s.denominator) ++power;
-            out.insert(out.end(), {0xFF, 0x58, 0x04, uint8_t(s.numerator), power, uint8_t(s.clocks_per_click),
-                                   uint8_t(s.thirty_seconds_per_quarter)});
+            out.insert(out.end(),
+                       {0xFF, 0x58, 0x04, uint8_t(s.numerator), power, uint8_t(s.clocks_per_click),
+                        uint8_t(s.thirty_seconds_per_quarter)});
             running_status = 0;
         } else if (event.kind == WriteEvent::tempo) {
-            out.insert(out.end(),
-                       {0xFF, 0x51, 0x03, uint8_t(event.value >> 16), uint8_t(event.value >> 8), uint8_t(event.value)});
+            out.insert(out.end(), {0xFF, 0x51, 0x03, uint8_t(event.value >> 16),
+                                   uint8_t(event.value >> 8), uint8_t(event.value)});
             running_status = 0;
         } else {
             const Note& note = notes[event.value];
@@ -248,33 +257,51 @@ inline void write_track(std::vector<uint8_t>& out, std::vector<WriteEvent>& even
 }  // namespace detail
 
 // Encodes `notes` as the bytes of a Standard MIDI File.
-inline std::vector<uint8_t> encode_midi(const std::vector<Note>& notes, const MidiWriteOptions& options = {}) {
+inline std::vector<uint8_t> encode_midi(const std::vector<Note>& notes,
+                                        const MidiWriteOptions& options = {}) {
     detail::check_options(options);
     const int track_count = detail::check_notes(notes, options);
-    std::vector<std::vector<detail::WriteEvent>> tracks = detail::plan_events(notes, options, track_count);
+    std::vector<std::vector<detail::WriteEvent>> tracks =
+        detail::plan_events(notes, options, track_count);
     std::vector<uint8_t> out;
     out.reserve(14 + size_t(track_count) * 16 + notes.size() * 8);
-    const uint8_t header[] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, uint8_t(options.format), uint8_t(track_count >> 8),
-                              uint8_t(track_count), uint8_t(options.ticks_per_quarter >> 8),
+    const uint8_t header[] = {'M',
+                              'T',
+                              'h',
+                              'd',
+                              0,
+                              0,
+                              0,
+                              6,
+                              0,
+                              uint8_t(options.format),
+                              uint8_t(track_count >> 8),
+                              uint8_t(track_count),
+                              uint8_t(options.ticks_per_quarter >> 8),
                               uint8_t(options.ticks_per_quarter)};
     out.insert(out.end(), std::begin(header), std::end(header));
-    for (int t = 0; t < track_count; ++t) detail::write_track(out, tracks[size_t(t)], notes, options, t);
+    for (int t = 0; t < track_count; ++t)
+        detail::write_track(out, tracks[size_t(t)], notes, options, t);
     return out;
 }
 
 // Writes `notes` to `path` through a temporary file in the same folder that
 // is renamed over `path` once complete. Throws cadenza::Error for
 // invalid notes or options, and when writing fails.
-inline void write_midi(const std::string& path, const std::vector<Note>& notes, const MidiWriteOptions& options = {}) {
+inline void write_midi(const std::string& path, const std::vector<Note>& notes,
+                       const MidiWriteOptions& options = {}) {
     namespace fs = std::filesystem;
     const std::vector<uint8_t> bytes = encode_midi(notes, options);
     const fs::path target(path);
     const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
     fs::path temporary = target;
-    temporary += ".tmp-" + std::to_string(stamp) + "-" + std::to_string(reinterpret_cast<uintptr_t>(&bytes) & 0xFFFFFF);
+    temporary += ".tmp-" + std::to_string(stamp) + "-" +
+                 std::to_string(reinterpret_cast<uintptr_t>(&bytes) & 0xFFFFFF);
 
     std::FILE* file = std::fopen(temporary.string().c_str(), "wb");
-    if (!file) throw Error("write_midi: " + path + ": could not create the temporary file " + temporary.string());
+    if (!file)
+        throw Error("write_midi: " + path + ": could not create the temporary file " +
+                    temporary.string());
     const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
     const bool flushed = std::fflush(file) == 0;
     const bool closed = std::fclose(file) == 0;
@@ -282,14 +309,14 @@ inline void write_midi(const std::string& path, const std::vector<Note>& notes, 
     if (!(written && flushed && closed)) {
         fs::remove(temporary, error);
         throw Error("write_midi: " + path + ": writing " + std::to_string(bytes.size()) +
-                                 " bytes failed (disk full or not writable?)");
+                    " bytes failed (disk full or not writable?)");
     }
     fs::rename(temporary, target, error);
     if (error) {
         std::error_code ignored;
         fs::remove(temporary, ignored);
         throw Error("write_midi: " + path + ": could not rename the temporary file over it (" +
-                                 error.message() + ")");
+                    error.message() + ")");
     }
 }
 

@@ -55,8 +55,10 @@ inline std::vector<Note> order_notes(std::vector<Note> notes, int track_count) {
     // Within a track only notes sharing a start tick can be out of order.
     for (size_t begin = 0; begin < order.size();) {
         size_t end = begin + 1;
-        while (end < order.size() && (order[end].first >> 11) == (order[begin].first >> 11)) ++end;  // same tick and track
-        if (end - begin > 1 && !std::is_sorted(order.begin() + std::ptrdiff_t(begin), order.begin() + std::ptrdiff_t(end)))
+        while (end < order.size() && (order[end].first >> 11) == (order[begin].first >> 11))
+            ++end;  // same tick and track
+        if (end - begin > 1 && !std::is_sorted(order.begin() + std::ptrdiff_t(begin),
+                                               order.begin() + std::ptrdiff_t(end)))
             std::sort(order.begin() + std::ptrdiff_t(begin), order.begin() + std::ptrdiff_t(end));
         begin = end;
     }
@@ -65,7 +67,8 @@ inline std::vector<Note> order_notes(std::vector<Note> notes, int track_count) {
         for (size_t r = 0; r + 1 < runs.size(); r += 2) {
             const size_t begin = runs[r], middle = runs[r + 1];
             const size_t end = r + 2 < runs.size() ? runs[r + 2] : middle;
-            std::merge(order.begin() + std::ptrdiff_t(begin), order.begin() + std::ptrdiff_t(middle),
+            std::merge(order.begin() + std::ptrdiff_t(begin),
+                       order.begin() + std::ptrdiff_t(middle),
                        order.begin() + std::ptrdiff_t(middle), order.begin() + std::ptrdiff_t(end),
                        merged.begin() + std::ptrdiff_t(begin));
             next.push_back(end);

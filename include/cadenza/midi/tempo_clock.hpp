@@ -35,7 +35,8 @@ public:
             if (division.frames_per_second == 29)
                 smpte_ticks_per_second_ = 29.97 * division.ticks_per_frame;
             else
-                smpte_ticks_per_second_ = double(division.frames_per_second) * division.ticks_per_frame;
+                smpte_ticks_per_second_ =
+                    double(division.frames_per_second) * division.ticks_per_frame;
             return;
         }
         ticks_per_quarter_ = uint64_t(division.ticks_per_quarter);
@@ -53,7 +54,8 @@ public:
             next.tick = change.tick;
             next.microseconds_per_quarter = change.microseconds_per_quarter;
             const uint64_t ticks = uint64_t(change.tick - last.tick);
-            next.elapsed_wide = last.elapsed_wide + (long double)ticks * last.microseconds_per_quarter;
+            next.elapsed_wide =
+                last.elapsed_wide + (long double)ticks * last.microseconds_per_quarter;
             next.exact = last.exact && fits(last.elapsed, ticks, last.microseconds_per_quarter);
             next.elapsed = next.exact ? last.elapsed + ticks * last.microseconds_per_quarter : 0;
             next.exact_ticks = exact_limit(next);
@@ -76,7 +78,9 @@ public:
         return size_t(it - segments_.begin()) - 1;
     }
 
-    double seconds(int64_t tick) const { return smpte_ ? double(tick) / smpte_ticks_per_second_ : seconds_in(tick, segment_of(tick)); }
+    double seconds(int64_t tick) const {
+        return smpte_ ? double(tick) / smpte_ticks_per_second_ : seconds_in(tick, segment_of(tick));
+    }
 
     // Seconds of `tick`, which must lie in segment `index` (from segment_of).
     double seconds_in(int64_t tick, size_t index) const {
@@ -85,11 +89,13 @@ public:
         const uint64_t ticks = uint64_t(tick - segment.tick);
         if (ticks <= segment.exact_ticks) {
             const uint64_t elapsed = segment.elapsed + ticks * segment.microseconds_per_quarter;
-            if (elapsed < (uint64_t(1) << 53)) return double(elapsed) / denominator_;  // one rounding
+            if (elapsed < (uint64_t(1) << 53))
+                return double(elapsed) / denominator_;  // one rounding
             return double(elapsed / ticks_per_quarter_) / 1e6 +
                    double(elapsed % ticks_per_quarter_) / denominator_;
         }
-        const long double elapsed = segment.elapsed_wide + (long double)ticks * segment.microseconds_per_quarter;
+        const long double elapsed =
+            segment.elapsed_wide + (long double)ticks * segment.microseconds_per_quarter;
         return double(elapsed / ((long double)ticks_per_quarter_ * 1e6L));
     }
 
@@ -97,10 +103,10 @@ private:
     struct Segment {
         int64_t tick;
         uint32_t microseconds_per_quarter;
-        uint64_t elapsed;            // microseconds * ticks_per_quarter at `tick`, when exact
-        long double elapsed_wide;    // the same, approximately, for the overflow fallback
+        uint64_t elapsed;          // microseconds * ticks_per_quarter at `tick`, when exact
+        long double elapsed_wide;  // the same, approximately, for the overflow fallback
         bool exact;
-        uint64_t exact_ticks;        // ticks into the segment whose time still fits 64 bits
+        uint64_t exact_ticks;  // ticks into the segment whose time still fits 64 bits
     };
     static uint64_t exact_limit(const Segment& s) {
         if (!s.exact) return 0;

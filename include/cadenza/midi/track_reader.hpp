@@ -23,7 +23,8 @@ class TrackReader {
 public:
     // `data`: the file's bytes (messages give offsets from it); `name`: the
     // file's label; events go to `out` and `notes` (this file's notes so far).
-    TrackReader(const uint8_t* data, const std::string& name, MidiFile& out, std::vector<Note>& notes)
+    TrackReader(const uint8_t* data, const std::string& name, MidiFile& out,
+                std::vector<Note>& notes)
         : data_(data), name_(name), out_(out), notes_(notes) {}
 
     // The chunk's events in bytes [begin, end); `chunk_offset` is its header's.
@@ -40,15 +41,17 @@ public:
 
         while (p < s.stop) {
             s.tick += read_vlq(p, s.stop, "delta time");
-            if (p >= s.stop) fail(offset_of(p), "the track chunk ends after a delta time; expected an event");
+            if (p >= s.stop)
+                fail(offset_of(p), "the track chunk ends after a delta time; expected an event");
             const uint8_t* const event = p;
             unsigned status = *p;
             if (status & 0x80) {
                 ++p;
             } else {
                 if (s.running_status == 0)
-                    fail(offset_of(p), "found data byte " + hex_byte(status) +
-                                           " where a status byte was expected (no running status is in effect)");
+                    fail(offset_of(p),
+                         "found data byte " + hex_byte(status) +
+                             " where a status byte was expected (no running status is in effect)");
                 status = s.running_status;
             }
             if (status < 0xF0) {
@@ -75,12 +78,14 @@ private:
         uint32_t value = 0;
         for (int i = 0; i < 4; ++i) {
             if (p >= stop)
-                fail(offset_of(p), std::string("the track chunk ends inside a variable-length ") + what);
+                fail(offset_of(p),
+                     std::string("the track chunk ends inside a variable-length ") + what);
             const uint8_t b = *p++;
             value = (value << 7) | (b & 0x7Fu);
             if (!(b & 0x80)) return value;
         }
-        fail(offset_of(start), std::string("the variable-length ") + what + " is longer than 4 bytes");
+        fail(offset_of(start),
+             std::string("the variable-length ") + what + " is longer than 4 bytes");
     }
 
     struct Malformed {
@@ -91,33 +96,37 @@ private:
         if (malformed.count++ == 0) malformed.first_offset = offset_of(event);
     }
 
-    [[noreturn]] void fail_data_byte(const uint8_t* p, const char* message, const uint8_t* event) const {
-        fail(offset_of(p), std::string("expected a data byte (below 0x80) of the ") + message + " at byte " +
-                               std::to_string(offset_of(event)) + " but found status byte " + hex_byte(*p));
+    [[noreturn]] void fail_data_byte(const uint8_t* p, const char* message,
+                                     const uint8_t* event) const {
+        fail(offset_of(p), std::string("expected a data byte (below 0x80) of the ") + message +
+                               " at byte " + std::to_string(offset_of(event)) +
+                               " but found status byte " + hex_byte(*p));
     }
-    [[noreturn]] void fail_truncated(const uint8_t* stop, const char* message, const uint8_t* event) const {
-        fail(offset_of(stop), std::string("the track chunk ends inside the ") + message + " that began at byte " +
-                                  std::to_string(offset_of(event)));
+    [[noreturn]] void fail_truncated(const uint8_t* stop, const char* message,
+                                     const uint8_t* event) const {
+        fail(offset_of(stop), std::string("the track chunk ends inside the ") + message +
+                                  " that began at byte " + std::to_string(offset_of(event)));
     }
 
     // What reading one MTrk chunk carries from event to event.
     struct TrackState {
         int track = 0;
-        size_t chunk_offset = 0;          // of the chunk's header, for messages
-        const uint8_t* stop = nullptr;    // the chunk's end
+        size_t chunk_offset = 0;        // of the chunk's header, for messages
+        const uint8_t* stop = nullptr;  // the chunk's end
         int64_t tick = 0;
         unsigned running_status = 0;
-        uint8_t program[16] = {};         // the program in force per channel
-        size_t first_note = 0;            // notes_[first_note..] belong to this track
-        size_t sounding = 0;              // note-ons still waiting for their note-off
+        uint8_t program[16] = {};  // the program in force per channel
+        size_t first_note = 0;     // notes_[first_note..] belong to this track
+        size_t sounding = 0;       // note-ons still waiting for their note-off
         size_t orphan_note_offs = 0;
-        bool ended = false;               // an end-of-track event was met
-        bool named = false;               // the track's name (first FF 03) was taken
-        Malformed malformed[3];           // tempo, time and key signature metas
+        bool ended = false;      // an end-of-track event was met
+        bool named = false;      // the track's name (first FF 03) was taken
+        Malformed malformed[3];  // tempo, time and key signature metas
     };
 
     // A channel message (status below 0xF0) after its status byte.
-    void read_channel_message(const uint8_t*& p, unsigned status, const uint8_t* event, TrackState& s) {
+    void read_channel_message(const uint8_t*& p, unsigned status, const uint8_t* event,
+                              TrackState& s) {
         const unsigned kind = status >> 4, channel = status & 0xF;
         if (kind == 0xC || kind == 0xD) {  // one data byte
             if (p >= s.stop) fail_truncated(s.stop, channel_message_name(kind), event);
@@ -148,9 +157,10 @@ private:
     }
 
     // A note-on joins the FIFO queue of its (channel, pitch).
-    void note_on(unsigned key, unsigned channel, uint8_t pitch, uint8_t velocity, const uint8_t* event,
-                 TrackState& s) {
-        if (notes_.size() >= size_t(no_note) - 1) fail(offset_of(event), "the file holds too many notes");
+    void note_on(unsigned key, unsigned channel, uint8_t pitch, uint8_t velocity,
+                 const uint8_t* event, TrackState& s) {
+        if (notes_.size() >= size_t(no_note) - 1)
+            fail(offset_of(event), "the file holds too many notes");
         const uint32_t index = uint32_t(notes_.size());
         Note& note = notes_.emplace_back();
         note.track = s.track;
@@ -162,10 +172,8 @@ private:
         note.start_tick = s.tick;
         note.end_tick = -1;  // sounding
         next_.push_back(no_note);
-        if (queue_head_[key] == no_note)
-            queue_head_[key] = index;
-        else
-            next_[queue_tail_[key] - s.first_note] = index;
+        if (queue_head_[key] == no_note) queue_head_[key] = index;
+        else next_[queue_tail_[key] - s.first_note] = index;
         queue_tail_[key] = index;
         ++s.sounding;
     }
@@ -188,7 +196,8 @@ private:
         const unsigned type = *p++;
         const uint32_t length = read_vlq(p, s.stop, "meta event length");
         if (length > size_t(s.stop - p))
-            fail(offset_of(event), "the meta event " + hex_byte(type) + " of length " + std::to_string(length) +
+            fail(offset_of(event), "the meta event " + hex_byte(type) + " of length " +
+                                       std::to_string(length) +
                                        " runs past the end of its track chunk");
         const uint8_t* const body = p;
         p += length;
@@ -202,9 +211,9 @@ private:
         } else if (type == 0x51) {
             if (length == 3)
                 out_.tempo_map.push_back(
-                    TempoChange{s.track, s.tick, (uint32_t(body[0]) << 16) | (uint32_t(body[1]) << 8) | body[2]});
-            else
-                note_malformed(s.malformed[0], event);
+                    TempoChange{s.track, s.tick,
+                                (uint32_t(body[0]) << 16) | (uint32_t(body[1]) << 8) | body[2]});
+            else note_malformed(s.malformed[0], event);
         } else if (type == 0x58) {
             if (length >= 4 && body[1] <= 30) {
                 TimeSignature signature;
@@ -220,16 +229,17 @@ private:
             }
         } else if (type == 0x59) {
             if (length >= 2 && int8_t(body[0]) >= -7 && int8_t(body[0]) <= 7 && body[1] <= 1)
-                out_.key_signatures.push_back(KeySignature{s.track, s.tick, int8_t(body[0]), body[1] == 1});
-            else
-                note_malformed(s.malformed[2], event);
+                out_.key_signatures.push_back(
+                    KeySignature{s.track, s.tick, int8_t(body[0]), body[1] == 1});
+            else note_malformed(s.malformed[2], event);
         } else if (type == 0x03 || type == 0x04) {
             if (type == 0x03 && !s.named) {
                 s.named = true;
                 out_.track_names.back().assign(reinterpret_cast<const char*>(body), length);
             }
             InstrumentEvent& name = out_.instrument_events.emplace_back();
-            name.kind = type == 0x03 ? InstrumentEvent::Kind::track_name : InstrumentEvent::Kind::instrument_name;
+            name.kind = type == 0x03 ? InstrumentEvent::Kind::track_name
+                                     : InstrumentEvent::Kind::instrument_name;
             name.track = s.track;
             name.tick = s.tick;
             name.text.assign(reinterpret_cast<const char*>(body), length);
@@ -238,16 +248,18 @@ private:
 
     // Sysex, escape packets, system common and real-time messages: skipped
     // by their length; all but real-time cancel running status.
-    void read_system_message(const uint8_t*& p, unsigned status, const uint8_t* event, TrackState& s) {
+    void read_system_message(const uint8_t*& p, unsigned status, const uint8_t* event,
+                             TrackState& s) {
         switch (status) {
             case 0xF0:
             case 0xF7: {
                 s.running_status = 0;
                 const uint32_t length = read_vlq(p, s.stop, "sysex length");
                 if (length > size_t(s.stop - p))
-                    fail(offset_of(event), std::string(status == 0xF0 ? "the sysex event" : "the escape packet") +
-                                               " of length " + std::to_string(length) +
-                                               " runs past the end of its track chunk");
+                    fail(offset_of(event),
+                         std::string(status == 0xF0 ? "the sysex event" : "the escape packet") +
+                             " of length " + std::to_string(length) +
+                             " runs past the end of its track chunk");
                 p += length;
                 return;
             }
@@ -268,9 +280,8 @@ private:
             case 0xFA:
             case 0xFB:
             case 0xFC:
-            case 0xFE:
-                return;  // system real-time: no data, leaves running status alone
-            default:  // F4 F5 F9 FD
+            case 0xFE: return;  // system real-time: no data, leaves running status alone
+            default:            // F4 F5 F9 FD
                 fail(offset_of(event), "undefined status byte " + hex_byte(status));
         }
     }
@@ -278,14 +289,15 @@ private:
     // The track's warnings; its still-sounding notes move to `unterminated`.
     void finish_track(const TrackState& s) {
         if (!s.ended)
-            warn("track " + std::to_string(s.track) + " (chunk at byte " + std::to_string(s.chunk_offset) +
-                 ") has no end-of-track event");
+            warn("track " + std::to_string(s.track) + " (chunk at byte " +
+                 std::to_string(s.chunk_offset) + ") has no end-of-track event");
         const char* const meta_names[3] = {"tempo event", "time signature", "key signature"};
         for (int kind = 0; kind < 3; ++kind)
             if (s.malformed[kind].count)
-                warn("track " + std::to_string(s.track) + ": " + std::to_string(s.malformed[kind].count) +
-                     " malformed " + meta_names[kind] + "(s), the first at byte " +
-                     std::to_string(s.malformed[kind].first_offset) + ", ignored");
+                warn("track " + std::to_string(s.track) + ": " +
+                     std::to_string(s.malformed[kind].count) + " malformed " + meta_names[kind] +
+                     "(s), the first at byte " + std::to_string(s.malformed[kind].first_offset) +
+                     ", ignored");
         if (s.orphan_note_offs)
             warn("track " + std::to_string(s.track) + ": " + std::to_string(s.orphan_note_offs) +
                  " note-off(s) had no sounding note and were ignored");
@@ -309,7 +321,9 @@ private:
         notes_.resize(kept);
     }
 
-    [[noreturn]] void fail(size_t offset, const std::string& what) const { throw MidiError(name_, offset, what); }
+    [[noreturn]] void fail(size_t offset, const std::string& what) const {
+        throw MidiError(name_, offset, what);
+    }
     size_t offset_of(const uint8_t* p) const { return size_t(p - data_); }
     void warn(const std::string& text) { out_.warnings.push_back(text); }
 

@@ -4,7 +4,10 @@
 //   model.add<Lstm<float>>(128);
 //   model.add<Dense<float>>(vocabulary);
 //   model.build({100, 1}, /*seed=*/42);            // per-sample input shape
-//   model.fit(data, {.batch_size = 128, .epochs = 10});
+//   FitOptions fit;
+//   fit.batch_size = 128;
+//   fit.epochs = 10;
+//   model.fit(data, fit);
 //
 // All parameters live in one flat buffer (and their gradients in another), each
 // layer owning a slice. The loss is softmax + cross-entropy on the last layer's

@@ -46,7 +46,8 @@ public:
         if (bound == 0) throw Error("SplitMix64::below(0)");
         const uint64_t limit = ~uint64_t(0) - (~uint64_t(0) % bound);
         uint64_t x;
-        do x = next(); while (x >= limit);
+        do x = next();
+        while (x >= limit);
         return x % bound;
     }
 
@@ -73,7 +74,8 @@ public:
         if (length_ == 0) throw Error("SequenceDataset: window length must be positive");
         for (uint32_t s = 0; s < songs_.size(); ++s)
             if (songs_[s].size() > length_)
-                for (uint32_t o = 0; o + length_ < songs_[s].size(); ++o) windows_.push_back({s, o});
+                for (uint32_t o = 0; o + length_ < songs_[s].size(); ++o)
+                    windows_.push_back({s, o});
     }
 
     size_t size() const { return windows_.size(); }

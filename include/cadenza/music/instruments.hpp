@@ -32,7 +32,9 @@ namespace cadenza::music {
 namespace detail {
 
 // Python's str.isspace for ASCII.
-inline bool python_space(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F); }
+inline bool python_space(unsigned char c) {
+    return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
+}
 
 inline bool valid_utf8(const std::string& s) {
     size_t i = 0;
@@ -40,18 +42,28 @@ inline bool valid_utf8(const std::string& s) {
         const unsigned char c = static_cast<unsigned char>(s[i]);
         size_t extra;
         uint32_t cp;
-        if (c < 0x80) { ++i; continue; }
-        if (c >= 0xC2 && c <= 0xDF) { extra = 1; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { extra = 2; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { extra = 3; cp = c & 0x07; }
-        else return false;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            extra = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            extra = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            extra = 3;
+            cp = c & 0x07;
+        } else return false;
         if (i + extra >= s.size()) return false;
         for (size_t k = 1; k <= extra; ++k) {
             const unsigned char d = static_cast<unsigned char>(s[i + k]);
             if ((d & 0xC0) != 0x80) return false;
             cp = (cp << 6) | (d & 0x3F);
         }
-        if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+        if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
             return false;
         i += extra + 1;
     }
@@ -108,7 +120,8 @@ inline M21Instrument music21_instrument(const midi::InstrumentEvent& event) {
     inst.tick = event.tick;
     if (event.kind == midi::InstrumentEvent::Kind::program_change) {
         inst.has_name = true;
-        inst.name = event.channel == kDrumChannel ? "Percussion" : music21_program_name(event.program);
+        inst.name =
+            event.channel == kDrumChannel ? "Percussion" : music21_program_name(event.program);
         inst.is_generic = false;
         return inst;
     }
@@ -135,8 +148,9 @@ inline M21Instrument music21_instrument(const midi::InstrumentEvent& event) {
                 rest += lower[pos++];
             }
         }
-        return !rest.empty() && std::all_of(rest.begin(), rest.end(),
-                                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+        return !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c));
+        });
     };
     if (lower == "instrument" || lower == "inst" || digits_after_removing("instrument ") ||
         digits_after_removing("inst "))
@@ -162,13 +176,17 @@ inline std::vector<M21Instrument> track_instruments(const midi::MidiFile& file, 
     std::vector<M21Instrument> all;
     for (const auto& event : file.instrument_events)
         if (event.track == track) all.push_back(music21_instrument(event));
-    std::stable_sort(all.begin(), all.end(), [](const M21Instrument& a, const M21Instrument& b) { return a.tick < b.tick; });
+    std::stable_sort(all.begin(), all.end(), [](const M21Instrument& a, const M21Instrument& b) {
+        return a.tick < b.tick;
+    });
     if (all.size() < 2) return all;
     std::vector<std::string> names, part_names;
     size_t generic_count = 0;
     for (const auto& inst : all) {
-        if (inst.has_name && std::find(names.begin(), names.end(), inst.name) == names.end()) names.push_back(inst.name);
-        if (inst.has_part_name && std::find(part_names.begin(), part_names.end(), inst.part_name) == part_names.end())
+        if (inst.has_name && std::find(names.begin(), names.end(), inst.name) == names.end())
+            names.push_back(inst.name);
+        if (inst.has_part_name &&
+            std::find(part_names.begin(), part_names.end(), inst.part_name) == part_names.end())
             part_names.push_back(inst.part_name);
         // A name fromString does not know gives a generic Instrument; an
         // instrument-name meta keeps its text as instrumentName all the same.
@@ -197,7 +215,8 @@ inline std::vector<M21Instrument> track_instruments(const midi::MidiFile& file, 
 struct PartSpan {
     int64_t start = 0, end = 0;  // units; start == end: a zero-length instrument
     bool contains(int64_t offset, int64_t duration) const {
-        return start == end ? (duration == 0 && offset == start) : (offset >= start && offset < end);
+        return start == end ? (duration == 0 && offset == start)
+                            : (offset >= start && offset < end);
     }
 };
 
@@ -207,17 +226,23 @@ struct PartSpan {
 inline std::optional<std::vector<std::vector<PartSpan>>> first_instrument_part(
     const midi::MidiFile& file, const std::vector<int>& tracks, const std::vector<int>& divisors) {
     const double tpq = ticks_per_quarter(file);
-    struct Keyed { PartSpan span; std::string key; };
+    struct Keyed {
+        PartSpan span;
+        std::string key;
+    };
     std::vector<std::vector<Keyed>> all(tracks.size());
     bool found = false;
     std::string first_key;
     for (size_t t = 0; t < tracks.size(); ++t) {
         std::vector<std::pair<int64_t, std::string>> placed;
         for (const auto& inst : detail::track_instruments(file, tracks[t]))
-            placed.push_back({detail::quantized_offset(inst.tick, tpq, divisors), inst.has_name ? inst.name : ""});
-        std::stable_sort(placed.begin(), placed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            placed.push_back({detail::quantized_offset(inst.tick, tpq, divisors),
+                              inst.has_name ? inst.name : ""});
+        std::stable_sort(placed.begin(), placed.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
         for (size_t k = 0; k < placed.size(); ++k) {
-            const int64_t end = k + 1 < placed.size() ? placed[k + 1].first : std::numeric_limits<int64_t>::max();
+            const int64_t end =
+                k + 1 < placed.size() ? placed[k + 1].first : std::numeric_limits<int64_t>::max();
             all[t].push_back({{placed[k].first, end}, placed[k].second});
             if (!found) first_key = placed[k].second;
             found = true;

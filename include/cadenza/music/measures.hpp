@@ -27,7 +27,8 @@ struct Bar {
 
 // Barlines from time signatures (given as (offset units, bar length units)),
 // covering [0, end).
-inline std::vector<Bar> make_bars(const std::vector<std::pair<int64_t, int64_t>>& signatures, int64_t end) {
+inline std::vector<Bar> make_bars(const std::vector<std::pair<int64_t, int64_t>>& signatures,
+                                  int64_t end) {
     std::vector<Bar> bars;
     int64_t start = 0, length = 4 * kUnitsPerQuarter;
     size_t next_sig = 0;
@@ -49,7 +50,8 @@ struct TrackMeasures {
 
 // Step 3's barlines: `elements` are the track's quantized elements,
 // `instrument_ticks` the ticks of its instruments (instruments.hpp).
-inline TrackMeasures track_measures(const midi::MidiFile& file, int track, const std::vector<ScoreElement>& elements,
+inline TrackMeasures track_measures(const midi::MidiFile& file, int track,
+                                    const std::vector<ScoreElement>& elements,
                                     const std::vector<int64_t>& instrument_ticks, double tpq,
                                     const std::vector<int>& divisors) {
     std::vector<bool> has_notes(size_t(std::max(file.track_count, 1)) + 64, false);
@@ -60,14 +62,16 @@ inline TrackMeasures track_measures(const midi::MidiFile& file, int track, const
     // The conductor part holds what music21 has read so far: tracks before
     // this one without notes.
     auto applies = [&](int t) {
-        return t == track || t < 0 || size_t(t) >= has_notes.size() || (t < track && !has_notes[size_t(t)]);
+        return t == track || t < 0 || size_t(t) >= has_notes.size() ||
+               (t < track && !has_notes[size_t(t)]);
     };
     auto meta_offset = [&](int64_t tick) { return quantized_offset(tick, tpq, divisors); };
     TrackMeasures m;
     std::vector<std::pair<int64_t, int64_t>> signatures;
     for (const auto& ts : file.time_signatures) {
         if (!applies(ts.track)) continue;
-        const int64_t bar = ts.denominator > 0 ? ts.numerator * 4 * kUnitsPerQuarter / ts.denominator : 0;
+        const int64_t bar =
+            ts.denominator > 0 ? ts.numerator * 4 * kUnitsPerQuarter / ts.denominator : 0;
         signatures.push_back({meta_offset(ts.tick), bar});
         m.meta_points.push_back(meta_offset(ts.tick));
     }
@@ -88,18 +92,21 @@ inline TrackMeasures track_measures(const midi::MidiFile& file, int track, const
 // makeMeasures + makeTies: each element into its bar; one crossing a barline
 // is split there and its continuation goes into the next bar after what that
 // bar already holds (so it follows notes starting on the barline).
-inline std::vector<std::vector<ScoreElement>> split_into_bars(const std::vector<ScoreElement>& elements,
-                                                              const std::vector<Bar>& bars) {
+inline std::vector<std::vector<ScoreElement>> split_into_bars(
+    const std::vector<ScoreElement>& elements, const std::vector<Bar>& bars) {
     std::vector<std::vector<ScoreElement>> in_bar(bars.size()), carried(bars.size());
     auto bar_of = [&](int64_t offset) {
-        size_t b = size_t(std::upper_bound(bars.begin(), bars.end(), offset,
-                                           [](int64_t o, const Bar& bar) { return o < bar.start; }) - bars.begin());
+        size_t b =
+            size_t(std::upper_bound(bars.begin(), bars.end(), offset,
+                                    [](int64_t o, const Bar& bar) { return o < bar.start; }) -
+                   bars.begin());
         return b == 0 ? size_t(0) : b - 1;
     };
     for (const auto& e : elements) {
         size_t b = bar_of(e.offset);
         ScoreElement piece = e;
-        while (b + 1 < bars.size() && piece.offset + piece.duration > bars[b].start + bars[b].length) {
+        while (b + 1 < bars.size() &&
+               piece.offset + piece.duration > bars[b].start + bars[b].length) {
             const int64_t barline = bars[b].start + bars[b].length;
             ScoreElement head = piece;
             head.duration = barline - piece.offset;
@@ -121,10 +128,11 @@ inline std::vector<std::vector<ScoreElement>> split_into_bars(const std::vector<
 // Rests over [0, bar_length) where `pieces` (offsets relative to the bar)
 // leave silence, split at `split_points` that fall strictly inside a gap.
 inline void fill_rests(const std::vector<ScoreElement>& pieces, int64_t bar_length,
-                       const std::vector<int64_t>& split_points, int track,
-                       int64_t bar_start, std::vector<ScoreElement>& out) {
+                       const std::vector<int64_t>& split_points, int track, int64_t bar_start,
+                       std::vector<ScoreElement>& out) {
     std::vector<std::pair<int64_t, int64_t>> spans;
-    for (const auto& p : pieces) spans.push_back({p.offset - bar_start, p.offset - bar_start + p.duration});
+    for (const auto& p : pieces)
+        spans.push_back({p.offset - bar_start, p.offset - bar_start + p.duration});
     for (int64_t s : split_points) spans.push_back({s, s});
     std::sort(spans.begin(), spans.end());
     int64_t covered = 0;
@@ -146,8 +154,8 @@ inline void fill_rests(const std::vector<ScoreElement>& pieces, int64_t bar_leng
 
 // The voices music21 makes of a bar's pieces: only where the track needs
 // them and notes overlap; as many as overlap at most, filled first fit.
-inline std::vector<std::vector<ScoreElement>> bar_voices(const std::vector<ScoreElement>& pieces, const Bar& bar,
-                                                         bool voices_required) {
+inline std::vector<std::vector<ScoreElement>> bar_voices(const std::vector<ScoreElement>& pieces,
+                                                         const Bar& bar, bool voices_required) {
     size_t voice_count = 1;
     if (voices_required && pieces.size() > 1) {
         size_t group = 1, largest = 1;
@@ -177,9 +185,10 @@ inline std::vector<std::vector<ScoreElement>> bar_voices(const std::vector<Score
 }
 
 // Step 4 for one bar: its voices with their rests, flattened voice by voice.
-inline std::vector<ScoreElement> bar_contents(const std::vector<ScoreElement>& pieces, const Bar& bar,
-                                              const std::vector<int64_t>& meta_points, bool voices_required,
-                                              bool include_rests, int track) {
+inline std::vector<ScoreElement> bar_contents(const std::vector<ScoreElement>& pieces,
+                                              const Bar& bar,
+                                              const std::vector<int64_t>& meta_points,
+                                              bool voices_required, bool include_rests, int track) {
     const std::vector<std::vector<ScoreElement>> voices = bar_voices(pieces, bar, voices_required);
     std::vector<int64_t> splits;
     if (voices.size() == 1)

@@ -9,6 +9,8 @@
 
 namespace cadenza::music::detail {
 
+// clang-format off
+
 // The lookup keys of music21's instrument.fromString (languageExcerpts,
 // all languages, music21 10.5), less those holding punctuation (they can never
 // match: fromString strips punctuation from the name first). Sorted bytewise.
@@ -183,5 +185,7 @@ inline const char* music21_program_name(int program) {
         "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler", "Sampler"};
     return program >= 0 && program < 128 ? names[program] : "";
 }
+
+// clang-format on
 
 }  // namespace cadenza::music::detail

@@ -50,7 +50,9 @@ inline std::vector<midi::Note> decode_paper_tokens(const std::vector<std::string
                 if (dot == std::string::npos) dot = token.size();
                 const std::string part = token.substr(pos, dot - pos);
                 if (part.empty() || part.size() > 2 ||
-                    !std::all_of(part.begin(), part.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+                    !std::all_of(
+                        part.begin(), part.end(),
+                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
                     std::stoi(part) > 11)
                     throw TokenError("not a chord token: \"" + token + "\"");
                 keys.push_back((options.chord_octave + 1) * 12 + std::stoi(part));

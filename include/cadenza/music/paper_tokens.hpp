@@ -31,7 +31,8 @@ inline std::string paper_token(const ScoreElement& e) {
 
 inline bool is_rest_token(const std::string& token) { return token.rfind("rest", 0) == 0; }
 
-inline std::vector<std::string> paper_tokens(const midi::MidiFile& file, const ScoreOptions& options = {}) {
+inline std::vector<std::string> paper_tokens(const midi::MidiFile& file,
+                                             const ScoreOptions& options = {}) {
     std::vector<std::string> tokens;
     for (const auto& e : score_elements(file, options)) {
         std::string t = paper_token(e);

@@ -38,8 +38,8 @@ public:
 };
 
 inline const std::array<const char*, 12>& pitch_class_names() {
-    static const std::array<const char*, 12> names = {
-        "C", "C#", "D", "E-", "E", "F", "F#", "G", "G#", "A", "B-", "B"};
+    static const std::array<const char*, 12> names = {"C",  "C#", "D",  "E-", "E",  "F",
+                                                      "F#", "G",  "G#", "A",  "B-", "B"};
     return names;
 }
 

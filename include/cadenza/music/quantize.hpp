@@ -51,8 +51,9 @@ inline std::string quarter_length_string(int64_t units) {
 // Ticks per quarter note of a file's time grid; an SMPTE (or broken)
 // division is read on music21's default grid of 480.
 inline double ticks_per_quarter(const midi::MidiFile& file) {
-    return file.division.smpte || file.division.ticks_per_quarter <= 0 ? 480.0
-                                                                       : double(file.division.ticks_per_quarter);
+    return file.division.smpte || file.division.ticks_per_quarter <= 0
+               ? 480.0
+               : double(file.division.ticks_per_quarter);
 }
 
 namespace detail {
@@ -87,17 +88,21 @@ inline double best_match(double target, const std::vector<int>& divisors, bool z
             match = tick;
             error = std::fabs(round7(target - match));
         }
-        const double remaining = std::fmod(gap_to_fill, tick) == 0.0
-                                     ? 0.0 : std::max(gap_to_fill - match, 0.0);
+        const double remaining =
+            std::fmod(gap_to_fill, tick) == 0.0 ? 0.0 : std::max(gap_to_fill - match, 0.0);
         GridMatch m{remaining, error, tick, match};
-        auto key = [](const GridMatch& g) { return std::make_tuple(g.remaining_gap, g.error, g.tick, g.match); };
+        auto key = [](const GridMatch& g) {
+            return std::make_tuple(g.remaining_gap, g.error, g.tick, g.match);
+        };
         if (!have || key(m) < key(best)) best = m;
         have = true;
     }
     return best.match;
 }
 
-inline int64_t to_units(double quarters) { return std::llround(quarters * double(kUnitsPerQuarter)); }
+inline int64_t to_units(double quarters) {
+    return std::llround(quarters * double(kUnitsPerQuarter));
+}
 
 // A tick of `file` snapped to the grid, in units.
 inline int64_t quantized_offset(int64_t tick, double tpq, const std::vector<int>& divisors) {

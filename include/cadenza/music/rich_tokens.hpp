@@ -27,6 +27,7 @@
 #include <map>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cadenza/midi/midi_types.hpp"
@@ -49,10 +50,13 @@ inline std::string quarter_fraction(int64_t units) {
 // "3/2" -> 72 units; throws TokenError when not a positive
 // fraction on the 1/48-quarter lattice.
 inline int64_t parse_quarter_fraction(const std::string& text) {
-    auto fail = [&]() -> int64_t { throw TokenError("not a duration in quarter notes: \"" + text + "\""); };
+    auto fail = [&]() -> int64_t {
+        throw TokenError("not a duration in quarter notes: \"" + text + "\"");
+    };
     const size_t slash = text.find('/');
     auto number = [&](const std::string& s) -> int64_t {
-        if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        if (s.empty() || s.size() > 9 ||
+            !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
             return fail();
         return std::stoll(s);
     };
@@ -62,16 +66,32 @@ inline int64_t parse_quarter_fraction(const std::string& text) {
     return num * kUnitsPerQuarter / den;
 }
 
-inline std::vector<std::string> encode_rich(const std::vector<midi::Note>& notes, int ticks_per_quarter,
+namespace detail {
+
+// A note's onset and length on the grid, in units; a sounding note lasts at
+// least one grid step.
+inline std::pair<int64_t, int64_t> grid_span(const midi::Note& n, double tpq,
+                                             const std::vector<int>& divisors) {
+    const int64_t onset = to_units(best_match(double(n.start_tick) / tpq, divisors, true));
+    const int64_t length = to_units(
+        best_match(double(std::max<int64_t>(n.end_tick - n.start_tick, 0)) / tpq, divisors, false));
+    return {onset, length};
+}
+
+}  // namespace detail
+
+inline std::vector<std::string> encode_rich(const std::vector<midi::Note>& notes,
+                                            int ticks_per_quarter,
                                             const RichOptions& options = {}) {
     const double tpq = double(ticks_per_quarter);
-    struct Group { std::vector<int> keys; int64_t duration = 0; };
+    struct Group {
+        std::vector<int> keys;
+        int64_t duration = 0;
+    };
     std::map<int64_t, Group> groups;
     for (const auto& n : notes) {
         if (n.channel == kDrumChannel) continue;
-        const int64_t onset = detail::to_units(detail::best_match(double(n.start_tick) / tpq, options.quarter_length_divisors, true));
-        const int64_t length = detail::to_units(
-            detail::best_match(double(std::max<int64_t>(n.end_tick - n.start_tick, 0)) / tpq, options.quarter_length_divisors, false));
+        const auto [onset, length] = detail::grid_span(n, tpq, options.quarter_length_divisors);
         Group& g = groups[onset];
         g.keys.push_back(n.pitch);
         g.duration = std::max(g.duration, length);
@@ -97,15 +117,18 @@ inline std::vector<std::string> encode_rich(const std::vector<midi::Note>& notes
 
 // Rich tokens back to notes (channel 0, given velocity). Throws
 // TokenError naming a malformed token.
-inline std::vector<midi::Note> decode_rich(const std::vector<std::string>& tokens, int ticks_per_quarter,
-                                           int velocity = 100) {
+inline std::vector<midi::Note> decode_rich(const std::vector<std::string>& tokens,
+                                           int ticks_per_quarter, int velocity = 100) {
     std::vector<midi::Note> notes;
     int64_t now = 0;
-    auto ticks = [&](int64_t units) { return (units * ticks_per_quarter + kUnitsPerQuarter / 2) / kUnitsPerQuarter; };
+    auto ticks = [&](int64_t units) {
+        return (units * ticks_per_quarter + kUnitsPerQuarter / 2) / kUnitsPerQuarter;
+    };
     for (const auto& token : tokens) {
         const size_t colon = token.rfind(':');
         if (colon == std::string::npos || colon == 0)
-            throw TokenError("not a rich token (expected PITCHES:DURATION or R:DURATION): \"" + token + "\"");
+            throw TokenError("not a rich token (expected PITCHES:DURATION or R:DURATION): \"" +
+                             token + "\"");
         int64_t duration = 0;
         try {
             duration = parse_quarter_fraction(token.substr(colon + 1));
@@ -138,16 +161,17 @@ inline std::vector<midi::Note> decode_rich(const std::vector<std::string>& token
 
 // The notes encode_rich sees, as decode_rich would give them back for a
 // homophonic line: drums dropped, onsets and durations on the grid.
-inline std::vector<midi::Note> quantize_notes(const std::vector<midi::Note>& notes, int ticks_per_quarter,
+inline std::vector<midi::Note> quantize_notes(const std::vector<midi::Note>& notes,
+                                              int ticks_per_quarter,
                                               const RichOptions& options = {}) {
     std::vector<midi::Note> out;
     const double tpq = double(ticks_per_quarter);
-    auto ticks = [&](int64_t units) { return (units * ticks_per_quarter + kUnitsPerQuarter / 2) / kUnitsPerQuarter; };
+    auto ticks = [&](int64_t units) {
+        return (units * ticks_per_quarter + kUnitsPerQuarter / 2) / kUnitsPerQuarter;
+    };
     for (const auto& n : notes) {
         if (n.channel == kDrumChannel) continue;
-        const int64_t onset = detail::to_units(detail::best_match(double(n.start_tick) / tpq, options.quarter_length_divisors, true));
-        const int64_t length = detail::to_units(
-            detail::best_match(double(std::max<int64_t>(n.end_tick - n.start_tick, 0)) / tpq, options.quarter_length_divisors, false));
+        const auto [onset, length] = detail::grid_span(n, tpq, options.quarter_length_divisors);
         midi::Note q = n;
         q.start_tick = ticks(onset);
         q.end_tick = ticks(onset + length);

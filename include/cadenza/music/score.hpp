@@ -87,9 +87,11 @@ inline GatheredTrack gather_chords(const midi::MidiFile& file, int track, double
     for (const auto& n : file.notes)
         if (n.track == track) notes.push_back(&n);
     std::stable_sort(notes.begin(), notes.end(), [](const midi::Note* a, const midi::Note* b) {
-        return a->start_tick != b->start_tick ? a->start_tick < b->start_tick : a->sequence < b->sequence;
+        return a->start_tick != b->start_tick ? a->start_tick < b->start_tick
+                                              : a->sequence < b->sequence;
     });
-    const int max_divisor = divisors.empty() ? 4 : *std::max_element(divisors.begin(), divisors.end());
+    const int max_divisor =
+        divisors.empty() ? 4 : *std::max_element(divisors.begin(), divisors.end());
     const double tolerance = tpq / max_divisor;
     GatheredTrack out;
     std::vector<bool> gathered(notes.size(), false);
@@ -111,8 +113,9 @@ inline GatheredTrack gather_chords(const midi::MidiFile& file, int track, double
             t.element.pitches.push_back(n->pitch);
             drums = drums || n->channel == kDrumChannel;
         }
-        t.element.kind = drums ? ScoreElement::Kind::percussion
-                               : group.size() > 1 ? ScoreElement::Kind::chord : ScoreElement::Kind::note;
+        t.element.kind = drums              ? ScoreElement::Kind::percussion
+                         : group.size() > 1 ? ScoreElement::Kind::chord
+                                            : ScoreElement::Kind::note;
         t.element.track = track;
         t.tick = notes[i]->start_tick;
         t.duration_ticks = group.back()->end_tick - group.back()->start_tick;
@@ -124,19 +127,24 @@ inline GatheredTrack gather_chords(const midi::MidiFile& file, int track, double
 
 // Tempo, time and key signatures of the track, and its instruments, also sit
 // in its stream: anchors for step 2's look-ahead. Then the stream's order.
-inline void add_meta_anchors(const midi::MidiFile& file, int track, const std::vector<int64_t>& instrument_ticks,
+inline void add_meta_anchors(const midi::MidiFile& file, int track,
+                             const std::vector<int64_t>& instrument_ticks,
                              std::vector<TimedElement>& timed) {
     std::vector<int64_t> own_meta_ticks;
-    for (const auto& e : file.tempo_map) if (e.track == track) own_meta_ticks.push_back(e.tick);
-    for (const auto& e : file.time_signatures) if (e.track == track) own_meta_ticks.push_back(e.tick);
-    for (const auto& e : file.key_signatures) if (e.track == track) own_meta_ticks.push_back(e.tick);
+    for (const auto& e : file.tempo_map)
+        if (e.track == track) own_meta_ticks.push_back(e.tick);
+    for (const auto& e : file.time_signatures)
+        if (e.track == track) own_meta_ticks.push_back(e.tick);
+    for (const auto& e : file.key_signatures)
+        if (e.track == track) own_meta_ticks.push_back(e.tick);
     own_meta_ticks.insert(own_meta_ticks.end(), instrument_ticks.begin(), instrument_ticks.end());
     for (int64_t tick : own_meta_ticks) {
         TimedElement t;
         t.meta = true;
         t.tick = tick;
         t.class_order = 1;
-        t.insert_index = size_t(-1) / 2 + timed.size();  // metas were inserted first, but sort below by class
+        t.insert_index =
+            size_t(-1) / 2 + timed.size();  // metas were inserted first, but sort below by class
         timed.push_back(t);
     }
     std::stable_sort(timed.begin(), timed.end(), [](const TimedElement& a, const TimedElement& b) {
@@ -150,8 +158,8 @@ inline void add_meta_anchors(const midi::MidiFile& file, int track, const std::v
 
 // Step 2: offsets and durations on the grid, with music21's look-ahead: a
 // duration prefers the grid that exactly reaches the next later element.
-inline std::vector<ScoreElement> quantize_elements(const std::vector<TimedElement>& timed, double tpq,
-                                                   const std::vector<int>& divisors) {
+inline std::vector<ScoreElement> quantize_elements(const std::vector<TimedElement>& timed,
+                                                   double tpq, const std::vector<int>& divisors) {
     std::vector<ScoreElement> elements;
     for (size_t i = 0; i < timed.size(); ++i) {
         if (timed[i].meta) continue;
@@ -169,7 +177,7 @@ inline std::vector<ScoreElement> quantize_elements(const std::vector<TimedElemen
             }
         }
         const double duration = gap >= 0.0 ? best_match(raw_duration, divisors, zero_allowed, gap)
-                                            : best_match(raw_duration, divisors, zero_allowed);
+                                           : best_match(raw_duration, divisors, zero_allowed);
         e.duration = to_units(duration);
         elements.push_back(e);
     }
@@ -179,7 +187,8 @@ inline std::vector<ScoreElement> quantize_elements(const std::vector<TimedElemen
 
 // One track as music21's midiTrackToStream + makeMeasures/makeTies/makeRests
 // and flatten() leave it: steps 1 to 4.
-inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int track, const ScoreOptions& options) {
+inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int track,
+                                                const ScoreOptions& options) {
     const double tpq = ticks_per_quarter(file);
     const auto& divisors = options.quarter_length_divisors;
     std::vector<int64_t> instrument_ticks;
@@ -187,7 +196,8 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
     GatheredTrack gathered = gather_chords(file, track, tpq, divisors);
     add_meta_anchors(file, track, instrument_ticks, gathered.timed);
     const std::vector<ScoreElement> elements = quantize_elements(gathered.timed, tpq, divisors);
-    const TrackMeasures measures = track_measures(file, track, elements, instrument_ticks, tpq, divisors);
+    const TrackMeasures measures =
+        track_measures(file, track, elements, instrument_ticks, tpq, divisors);
     const auto in_bar = split_into_bars(elements, measures.bars);
     std::vector<ScoreElement> flat;
     for (size_t b = 0; b < measures.bars.size(); ++b) {
@@ -205,13 +215,15 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
 // percussion included (it has no token; paper_tokens skips it). Step 5
 // chooses the tracks and merges them in order of offset, grace notes first,
 // then track, then the order inside the track.
-inline std::vector<ScoreElement> score_elements(const midi::MidiFile& file, const ScoreOptions& options = {}) {
+inline std::vector<ScoreElement> score_elements(const midi::MidiFile& file,
+                                                const ScoreOptions& options = {}) {
     std::vector<int> tracks;
     for (const auto& n : file.notes) tracks.push_back(n.track);
     for (const auto& n : file.unterminated) tracks.push_back(n.track);
     std::sort(tracks.begin(), tracks.end());
     tracks.erase(std::unique(tracks.begin(), tracks.end()), tracks.end());
-    const PartSelection selection = options.merge_tracks ? options.parts : PartSelection::first_track;
+    const PartSelection selection =
+        options.merge_tracks ? options.parts : PartSelection::first_track;
     std::vector<ScoreElement> merged;
     const auto part = selection == PartSelection::first_instrument
                           ? first_instrument_part(file, tracks, options.quarter_length_divisors)
@@ -219,8 +231,9 @@ inline std::vector<ScoreElement> score_elements(const midi::MidiFile& file, cons
     if (part) {
         for (size_t t = 0; t < tracks.size(); ++t)
             for (const auto& e : detail::track_elements(file, tracks[t], options))
-                if (std::any_of((*part)[t].begin(), (*part)[t].end(),
-                                [&](const PartSpan& span) { return span.contains(e.offset, e.duration); }))
+                if (std::any_of((*part)[t].begin(), (*part)[t].end(), [&](const PartSpan& span) {
+                        return span.contains(e.offset, e.duration);
+                    }))
                     merged.push_back(e);
     } else {
         // Without instruments parts[0] is the first track, as first_track is.

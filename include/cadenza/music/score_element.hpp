@@ -13,9 +13,9 @@ namespace cadenza::music {
 struct ScoreElement {
     enum class Kind { note, chord, rest, percussion };
     Kind kind = Kind::note;
-    std::vector<int> pitches;   // MIDI keys, in gathering order (empty for rests)
-    int64_t offset = 0;         // units of 1/48 quarter from the start (quantize.hpp)
-    int64_t duration = 0;       // units; 0 for a grace note
+    std::vector<int> pitches;  // MIDI keys, in gathering order (empty for rests)
+    int64_t offset = 0;        // units of 1/48 quarter from the start (quantize.hpp)
+    int64_t duration = 0;      // units; 0 for a grace note
     int track = 0;
     bool tie_continuation = false;  // piece after a barline of a split note
     bool grace() const { return duration == 0 && kind != Kind::rest; }
@@ -37,8 +37,8 @@ enum class PartSelection {
 };
 
 struct ScoreOptions {
-    bool include_rests = false;   // the paper's variant with rest tokens
-    bool merge_tracks = true;     // false: the older spelling of parts = first_track
+    bool include_rests = false;  // the paper's variant with rest tokens
+    bool merge_tracks = true;    // false: the older spelling of parts = first_track
     std::vector<int> quarter_length_divisors = {4, 3};  // music21's default grid
     PartSelection parts = PartSelection::first_instrument;
 };

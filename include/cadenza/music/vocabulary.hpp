@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <map>
 #include <sstream>
-#include <system_error>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 #include <vector>
 
@@ -42,14 +42,16 @@ public:
     Vocabulary() = default;
 
     // From token streams (one per song); counts are kept for reports.
-    static Vocabulary build(const std::vector<std::vector<std::string>>& songs, int64_t min_count = 1) {
+    static Vocabulary build(const std::vector<std::vector<std::string>>& songs,
+                            int64_t min_count = 1) {
         std::map<std::string, int64_t> counts;
         for (const auto& song : songs)
             for (const auto& t : song) ++counts[t];
         return from_counts(counts, min_count);
     }
 
-    static Vocabulary from_counts(const std::map<std::string, int64_t>& counts, int64_t min_count = 1) {
+    static Vocabulary from_counts(const std::map<std::string, int64_t>& counts,
+                                  int64_t min_count = 1) {
         std::map<std::string, int64_t> kept;  // std::map: byte-wise sorted, as Python's sorted()
         int64_t folded = 0;
         for (const auto& [token, count] : counts) {
@@ -116,7 +118,8 @@ public:
         auto fail = [](size_t line_no, const std::string& why) {
             throw VocabularyError("vocabulary blob, line " + std::to_string(line_no) + ": " + why);
         };
-        if (!std::getline(in, line) || line != kMagic) fail(1, std::string("expected \"") + kMagic + "\"");
+        if (!std::getline(in, line) || line != kMagic)
+            fail(1, std::string("expected \"") + kMagic + "\"");
         if (!std::getline(in, line)) fail(2, "expected the token count");
         size_t expected = 0;
         if (!whole_number(line, expected)) fail(2, "token count is not a number: \"" + line + "\"");
@@ -134,7 +137,8 @@ public:
             v.add(token, count);
         }
         if (v.size() != expected)
-            fail(line_no, "expected " + std::to_string(expected) + " tokens, found " + std::to_string(v.size()));
+            fail(line_no, "expected " + std::to_string(expected) + " tokens, found " +
+                              std::to_string(v.size()));
         return v;
     }
 
@@ -142,11 +146,14 @@ public:
     std::vector<std::pair<std::string, int64_t>> by_frequency() const {
         std::vector<std::pair<std::string, int64_t>> out;
         for (size_t i = 0; i < tokens_.size(); ++i) out.push_back({tokens_[i], counts_[i]});
-        std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+        std::stable_sort(out.begin(), out.end(),
+                         [](const auto& a, const auto& b) { return a.second > b.second; });
         return out;
     }
 
-    bool operator==(const Vocabulary& other) const { return tokens_ == other.tokens_ && counts_ == other.counts_; }
+    bool operator==(const Vocabulary& other) const {
+        return tokens_ == other.tokens_ && counts_ == other.counts_;
+    }
 
 private:
     // All of `text` as a decimal number that fits `value`.

@@ -30,14 +30,15 @@ struct PianoRoll {
 
 // A note occupies the steps whose start lies in [start, end); a zero-length
 // note still marks its onset step, so every note is visible.
-PianoRoll piano_roll(const std::vector<midi::Note>& notes, int ticks_per_quarter, int steps_per_quarter = 16);
+PianoRoll piano_roll(const std::vector<midi::Note>& notes, int ticks_per_quarter,
+                     int steps_per_quarter = 16);
 
 std::array<int64_t, 128> pitch_histogram(const std::vector<midi::Note>& notes);
 int unique_pitch_count(const std::vector<midi::Note>& notes);
 
 // Tokens with counts, most frequent first, ties in sorted token order; top_k
 // of 0 keeps all.
-std::vector<std::pair<std::string, int64_t>> token_frequencies(const std::vector<std::string>& tokens,
-                                                               size_t top_k = 0);
+std::vector<std::pair<std::string, int64_t>> token_frequencies(
+    const std::vector<std::string>& tokens, size_t top_k = 0);
 
 }  // namespace cadenza::app

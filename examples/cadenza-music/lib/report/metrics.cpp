@@ -32,7 +32,8 @@ PieceFeatures piece_features(std::vector<midi::Note> notes, int ticks_per_quarte
         lo = std::min(lo, n.pitch);
         hi = std::max(hi, n.pitch);
         f.pitch_class_hist[size_t(((n.pitch % 12) + 12) % 12)] += 1;
-        f.note_length_hist[size_t(note_length_class(double(n.end_tick - n.start_tick) / ticks_per_quarter))] += 1;
+        f.note_length_hist[size_t(
+            note_length_class(double(n.end_tick - n.start_tick) / ticks_per_quarter))] += 1;
     }
     for (auto& v : f.pitch_class_hist) v /= double(notes.size());
     for (auto& v : f.note_length_hist) v /= double(notes.size());
@@ -40,7 +41,8 @@ PieceFeatures piece_features(std::vector<midi::Note> notes, int ticks_per_quarte
     f.pitch_range = double(hi - lo);
     if (notes.size() > 1) {
         double sum = 0;
-        for (size_t i = 1; i < notes.size(); ++i) sum += std::abs(notes[i].pitch - notes[i - 1].pitch);
+        for (size_t i = 1; i < notes.size(); ++i)
+            sum += std::abs(notes[i].pitch - notes[i - 1].pitch);
         f.pitch_interval = sum / double(notes.size() - 1);
     }
     // Distinct onsets: a chord is one onset.
@@ -48,7 +50,8 @@ PieceFeatures piece_features(std::vector<midi::Note> notes, int ticks_per_quarte
     for (const auto& n : notes)
         if (onsets.empty() || onsets.back() != n.start_tick) onsets.push_back(n.start_tick);
     if (onsets.size() > 1)
-        f.inter_onset = double(onsets.back() - onsets.front()) / double(onsets.size() - 1) / ticks_per_quarter;
+        f.inter_onset =
+            double(onsets.back() - onsets.front()) / double(onsets.size() - 1) / ticks_per_quarter;
     return f;
 }
 
@@ -100,7 +103,8 @@ Agreement compare_scalar(const std::string& name, const std::vector<double>& tra
     return a;
 }
 
-Agreement compare_histograms(const std::string& name, std::vector<double> p, std::vector<double> q) {
+Agreement compare_histograms(const std::string& name, std::vector<double> p,
+                             std::vector<double> q) {
     Agreement a;
     a.feature = name;
     double sp = 0, sq = 0;
@@ -127,7 +131,8 @@ std::vector<Agreement> compare_sets(const std::vector<PieceFeatures>& training,
             if (f.notes > 0) v.push_back(f.*field);
         return v;
     };
-    auto pooled = [](const std::vector<PieceFeatures>& set, std::array<double, 12> PieceFeatures::*field) {
+    auto pooled = [](const std::vector<PieceFeatures>& set,
+                     std::array<double, 12> PieceFeatures::*field) {
         std::vector<double> h(12, 0.0);
         for (const auto& f : set)
             for (size_t i = 0; i < 12; ++i) h[i] += (f.*field)[i] * f.notes;
@@ -136,7 +141,8 @@ std::vector<Agreement> compare_sets(const std::vector<PieceFeatures>& training,
     return {
         compare_scalar("pitch count", scalar(training, &PieceFeatures::pitch_count),
                        scalar(generated, &PieceFeatures::pitch_count)),
-        compare_histograms("pitch-class histogram", pooled(training, &PieceFeatures::pitch_class_hist),
+        compare_histograms("pitch-class histogram",
+                           pooled(training, &PieceFeatures::pitch_class_hist),
                            pooled(generated, &PieceFeatures::pitch_class_hist)),
         compare_scalar("pitch range", scalar(training, &PieceFeatures::pitch_range),
                        scalar(generated, &PieceFeatures::pitch_range)),
@@ -144,16 +150,19 @@ std::vector<Agreement> compare_sets(const std::vector<PieceFeatures>& training,
                        scalar(generated, &PieceFeatures::pitch_interval)),
         compare_scalar("inter-onset interval", scalar(training, &PieceFeatures::inter_onset),
                        scalar(generated, &PieceFeatures::inter_onset)),
-        compare_histograms("note-length histogram", pooled(training, &PieceFeatures::note_length_hist),
+        compare_histograms("note-length histogram",
+                           pooled(training, &PieceFeatures::note_length_hist),
                            pooled(generated, &PieceFeatures::note_length_hist)),
     };
 }
 
-CopiedPassage longest_copied_passage(const std::vector<int>& piece, const std::vector<std::vector<int>>& training_songs) {
+CopiedPassage longest_copied_passage(const std::vector<int>& piece,
+                                     const std::vector<std::vector<int>>& training_songs) {
     struct State {
         size_t len = 0;
         long link = -1;
-        size_t first_end = 0;  // end position (inclusive) of the state's first occurrence in the piece
+        size_t first_end =
+            0;  // end position (inclusive) of the state's first occurrence in the piece
         std::map<int, long> next;
     };
     std::vector<State> st(1);

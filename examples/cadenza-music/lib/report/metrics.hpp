@@ -41,10 +41,11 @@ namespace cadenza::app {
 // Yang & Lerch's 12 note-length classes, in quarter notes: full, half, quarter,
 // 8th, 16th, their dotted forms, and the half, quarter and 8th triplets.
 inline const std::array<const char*, 12> kNoteLengthNames = {
-    "whole", "half", "quarter", "8th", "16th", "dotted half", "dotted quarter", "dotted 8th", "dotted 16th",
-    "half triplet", "quarter triplet", "8th triplet"};
-inline const std::array<double, 12> kNoteLengthQuarters = {4.0, 2.0, 1.0, 0.5, 0.25, 3.0, 1.5, 0.75, 0.375,
-                                                           4.0 / 3, 2.0 / 3, 1.0 / 3};
+    "whole",       "half",         "quarter",         "8th",
+    "16th",        "dotted half",  "dotted quarter",  "dotted 8th",
+    "dotted 16th", "half triplet", "quarter triplet", "8th triplet"};
+inline const std::array<double, 12> kNoteLengthQuarters = {
+    4.0, 2.0, 1.0, 0.5, 0.25, 3.0, 1.5, 0.75, 0.375, 4.0 / 3, 2.0 / 3, 1.0 / 3};
 
 // The class whose length is nearest on a log scale (a 10% error is as bad
 // for a whole note as for a 16th); lengths of 0 count as 16ths.
@@ -63,11 +64,12 @@ struct PieceFeatures {
 PieceFeatures piece_features(std::vector<midi::Note> notes, int ticks_per_quarter);
 
 struct Agreement {
-    std::string feature;        // "pitch count", ...
-    double training_mean = 0;   // mean over pieces (histograms: the bin with the most weight, as an index)
+    std::string feature;  // "pitch count", ...
+    double training_mean =
+        0;  // mean over pieces (histograms: the bin with the most weight, as an index)
     double generated_mean = 0;
-    double overlapped_area = 0; // 0..1, 1 = the same distribution
-    double kl_divergence = 0;   // KL(training || generated), nats, 0 = the same
+    double overlapped_area = 0;  // 0..1, 1 = the same distribution
+    double kl_divergence = 0;    // KL(training || generated), nats, 0 = the same
 };
 
 // Smallest kernel bandwidth of compare_scalar.
@@ -95,7 +97,8 @@ struct CopiedPassage {
     size_t song_offset = 0;   // where it starts there
 };
 
-CopiedPassage longest_copied_passage(const std::vector<int>& piece, const std::vector<std::vector<int>>& training_songs);
+CopiedPassage longest_copied_passage(const std::vector<int>& piece,
+                                     const std::vector<std::vector<int>>& training_songs);
 
 // The longest run of one token repeated back to back: the classic failure of
 // these models is one note forever.

@@ -16,7 +16,6 @@ namespace cadenza::app {
 
 namespace {
 
-
 struct Value {
     int duration;  // in divisions
     const char* type;
@@ -25,17 +24,20 @@ struct Value {
 
 // Every single written value (plain or dotted) on the grid, longest first.
 std::vector<Value> written_values(int divisions) {
-    static const std::pair<double, const char*> base[] = {
-        {4, "whole"}, {2, "half"}, {1, "quarter"}, {0.5, "eighth"}, {0.25, "16th"}, {0.125, "32nd"}};
+    static const std::pair<double, const char*> base[] = {{4, "whole"},   {2, "half"},
+                                                          {1, "quarter"}, {0.5, "eighth"},
+                                                          {0.25, "16th"}, {0.125, "32nd"}};
     std::vector<Value> v;
     for (const auto& [quarters, type] : base) {
         const double d = quarters * divisions;
-        if (d >= 1 && std::fabs(d - std::round(d)) < 1e-9) v.push_back({int(std::lround(d)), type, 0});
+        if (d >= 1 && std::fabs(d - std::round(d)) < 1e-9)
+            v.push_back({int(std::lround(d)), type, 0});
         const double dotted = d * 1.5;
         if (dotted >= 1 && std::fabs(dotted - std::round(dotted)) < 1e-9 && d >= 1)
             v.push_back({int(std::lround(dotted)), type, 1});
     }
-    std::sort(v.begin(), v.end(), [](const Value& a, const Value& b) { return a.duration > b.duration; });
+    std::sort(v.begin(), v.end(),
+              [](const Value& a, const Value& b) { return a.duration > b.duration; });
     return v;
 }
 
@@ -55,18 +57,19 @@ void pitch_xml(std::ostringstream& s, int pitch) {
     s << "<octave>" << (pitch / 12 - 1) << "</octave></pitch>";
 }
 
-
-
 void check_options(const MusicXmlOptions& o, int ticks_per_quarter) {
     if (o.divisions != 1 && o.divisions != 2 && o.divisions != 4 && o.divisions != 8)
-        throw Error("MusicXML divisions must be 1, 2, 4 or 8 per quarter note, not " + std::to_string(o.divisions));
+        throw Error("MusicXML divisions must be 1, 2, 4 or 8 per quarter note, not " +
+                    std::to_string(o.divisions));
     if (o.beats < 1 || o.beats > 64 ||
-        (o.beat_type != 1 && o.beat_type != 2 && o.beat_type != 4 && o.beat_type != 8 && o.beat_type != 16))
-        throw Error("MusicXML time signature " + std::to_string(o.beats) + "/" + std::to_string(o.beat_type) +
-                    " is not one of 1..64 over 1, 2, 4, 8 or 16");
+        (o.beat_type != 1 && o.beat_type != 2 && o.beat_type != 4 && o.beat_type != 8 &&
+         o.beat_type != 16))
+        throw Error("MusicXML time signature " + std::to_string(o.beats) + "/" +
+                    std::to_string(o.beat_type) + " is not one of 1..64 over 1, 2, 4, 8 or 16");
     if (ticks_per_quarter <= 0) throw Error("MusicXML: ticks per quarter note must be positive");
     if ((int64_t(o.beats) * 4 * o.divisions) % o.beat_type != 0)
-        throw Error("MusicXML: a measure of " + std::to_string(o.beats) + "/" + std::to_string(o.beat_type) +
+        throw Error("MusicXML: a measure of " + std::to_string(o.beats) + "/" +
+                    std::to_string(o.beat_type) +
                     " is not a whole number of divisions; use more divisions");
 }
 
@@ -78,11 +81,14 @@ struct Layout {
     bool bass_clef = false;  // the median pitch is below middle C
 };
 
-Layout lay_out(const std::vector<midi::Note>& notes, int ticks_per_quarter, const MusicXmlOptions& o) {
+Layout lay_out(const std::vector<midi::Note>& notes, int ticks_per_quarter,
+               const MusicXmlOptions& o) {
     const int64_t D = o.divisions;
     const int64_t measure = int64_t(o.beats) * 4 * D / o.beat_type;
     const std::vector<Value> values = written_values(o.divisions);
-    auto grid = [&](int64_t tick) { return int64_t(std::llround(double(tick) * double(D) / ticks_per_quarter)); };
+    auto grid = [&](int64_t tick) {
+        return int64_t(std::llround(double(tick) * double(D) / ticks_per_quarter));
+    };
     std::map<int64_t, std::pair<std::set<int>, int64_t>> onsets;  // start -> (pitches, end)
     std::vector<int> all_pitches;
     for (const auto& n : notes) {
@@ -105,8 +111,8 @@ Layout lay_out(const std::vector<midi::Note>& notes, int ticks_per_quarter, cons
             if (measures.size() <= m) measures.resize(m + 1);
             int64_t chunk = std::min(duration, int64_t(m + 1) * measure - start);
             while (chunk > 0) {
-                const Value& v =
-                    *std::find_if(values.begin(), values.end(), [&](const Value& w) { return w.duration <= chunk; });
+                const Value& v = *std::find_if(values.begin(), values.end(),
+                                               [&](const Value& w) { return w.duration <= chunk; });
                 Item it;
                 it.duration = v.duration;
                 it.value = v;
@@ -125,15 +131,18 @@ Layout lay_out(const std::vector<midi::Note>& notes, int ticks_per_quarter, cons
     for (auto it = onsets.begin(); it != onsets.end(); ++it) {
         const int64_t start = it->first;
         auto next = std::next(it);
-        const int64_t end = next == onsets.end() ? it->second.second : std::min(it->second.second, next->first);
+        const int64_t end =
+            next == onsets.end() ? it->second.second : std::min(it->second.second, next->first);
         if (start > pos) place(pos, start - pos, {});
-        place(start, end - start, std::vector<int>(it->second.first.begin(), it->second.first.end()));
+        place(start, end - start,
+              std::vector<int>(it->second.first.begin(), it->second.first.end()));
         pos = end;
     }
     const int64_t total = std::max<int64_t>(1, (pos + measure - 1) / measure) * measure;
     if (total > pos) place(pos, total - pos, {});
     if (!all_pitches.empty()) {
-        std::nth_element(all_pitches.begin(), all_pitches.begin() + long(all_pitches.size() / 2), all_pitches.end());
+        std::nth_element(all_pitches.begin(), all_pitches.begin() + long(all_pitches.size() / 2),
+                         all_pitches.end());
         layout.bass_clef = all_pitches[all_pitches.size() / 2] < 60;
     }
     return layout;
@@ -164,7 +173,8 @@ void item_xml(std::ostringstream& s, const Item& it) {
 
 }  // namespace
 
-std::string musicxml(const std::vector<midi::Note>& notes, int ticks_per_quarter, const MusicXmlOptions& o) {
+std::string musicxml(const std::vector<midi::Note>& notes, int ticks_per_quarter,
+                     const MusicXmlOptions& o) {
     check_options(o, ticks_per_quarter);
     const Layout layout = lay_out(notes, ticks_per_quarter, o);
     const bool bass = layout.bass_clef;
@@ -181,11 +191,15 @@ std::string musicxml(const std::vector<midi::Note>& notes, int ticks_per_quarter
     for (size_t m = 0; m < layout.measures.size(); ++m) {
         s << "    <measure number=\"" << m + 1 << "\">\n";
         if (m == 0) {
-            s << "      <attributes><divisions>" << o.divisions << "</divisions><key><fifths>0</fifths></key><time><beats>"
-              << o.beats << "</beats><beat-type>" << o.beat_type << "</beat-type></time><clef><sign>"
-              << (bass ? "F" : "G") << "</sign><line>" << (bass ? 4 : 2) << "</line></clef></attributes>\n"
-              << "      <direction placement=\"above\"><direction-type><metronome><beat-unit>quarter</beat-unit>"
-              << "<per-minute>" << std::lround(o.tempo_bpm) << "</per-minute></metronome></direction-type><sound tempo=\""
+            s << "      <attributes><divisions>" << o.divisions
+              << "</divisions><key><fifths>0</fifths></key><time><beats>" << o.beats
+              << "</beats><beat-type>" << o.beat_type << "</beat-type></time><clef><sign>"
+              << (bass ? "F" : "G") << "</sign><line>" << (bass ? 4 : 2)
+              << "</line></clef></attributes>\n"
+              << "      <direction "
+                 "placement=\"above\"><direction-type><metronome><beat-unit>quarter</beat-unit>"
+              << "<per-minute>" << std::lround(o.tempo_bpm)
+              << "</per-minute></metronome></direction-type><sound tempo=\""
               << std::lround(o.tempo_bpm) << "\"/></direction>\n";
         }
         for (const Item& it : layout.measures[m]) item_xml(s, it);

@@ -41,6 +41,7 @@ struct MusicXmlOptions {
 
 // The score as a MusicXML document. Throws cadenza::Error for options
 // outside the ranges above.
-std::string musicxml(const std::vector<midi::Note>& notes, int ticks_per_quarter, const MusicXmlOptions& o = {});
+std::string musicxml(const std::vector<midi::Note>& notes, int ticks_per_quarter,
+                     const MusicXmlOptions& o = {});
 
 }  // namespace cadenza::app

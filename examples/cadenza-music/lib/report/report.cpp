@@ -45,12 +45,14 @@ ReportFiles find_files(const ReportRequest& req) {
     f.checkpoint = f.run / "best.ckpt";
     if (!req.checkpoint.empty()) {
         f.checkpoint = req.checkpoint;
-        CADENZA_CHECK(fs::is_regular_file(f.checkpoint), req.checkpoint, ": no such checkpoint file");
+        CADENZA_CHECK(fs::is_regular_file(f.checkpoint), req.checkpoint,
+                      ": no such checkpoint file");
     } else if (!fs::exists(f.checkpoint)) {
         f.checkpoint = f.run / "last.ckpt";
     }
-    CADENZA_CHECK(fs::exists(f.checkpoint), req.run_dir,
-                  ": holds neither best.ckpt nor last.ckpt; give a run folder made by `cadenza-music train`");
+    CADENZA_CHECK(
+        fs::exists(f.checkpoint), req.run_dir,
+        ": holds neither best.ckpt nor last.ckpt; give a run folder made by `cadenza-music train`");
     f.out = req.out_dir.empty() ? f.run / "report" : fs::path(req.out_dir);
     std::error_code ec;
     fs::create_directories(f.out, ec);
@@ -77,15 +79,18 @@ struct TrainingData {
 TrainingData load_training_data(const Checkpoint& k) {
     TrainingData t;
     if (k.settings.corpus.empty() || !fs::exists(k.settings.corpus)) {
-        std::printf("notice: the run's corpus %s is missing; no training-data plots or comparison\n",
-                    k.settings.corpus.empty() ? "(not recorded)" : k.settings.corpus.c_str());
+        std::printf(
+            "notice: the run's corpus %s is missing; no training-data plots or comparison\n",
+            k.settings.corpus.empty() ? "(not recorded)" : k.settings.corpus.c_str());
         return t;
     }
     t.corpus = load_corpus(k.settings.corpus);
     t.present = t.corpus.vocabulary.tokens() == k.vocabulary.tokens();
     if (!t.present) {
-        std::printf("notice: %s has another vocabulary than the checkpoint; no training-data plots or comparison\n",
-                    k.settings.corpus.c_str());
+        std::printf(
+            "notice: %s has another vocabulary than the checkpoint; no training-data plots or "
+            "comparison\n",
+            k.settings.corpus.c_str());
         return t;
     }
     for (const auto& song : t.corpus.songs) {
@@ -153,10 +158,11 @@ void curve_and_roll_figures(const ReportRequest& req, const ReportFiles& files, 
     // A chosen checkpoint shows the curves up to its own epoch (the paper's
     // Figs. 10-11 for 40 epochs); otherwise the run's whole history.
     const bool run_history = req.checkpoint.empty() && fs::exists(files.run / "history.csv");
-    const History h =
-        parse_history(run_history ? io::read_file((files.run / "history.csv").string()) : k.progress.history_csv);
+    const History h = parse_history(
+        run_history ? io::read_file((files.run / "history.csv").string()) : k.progress.history_csv);
     if (!h.epoch.empty()) {
-        figs.push_back({"accuracy", "Training and validation accuracy per epoch", accuracy_chart(h)});
+        figs.push_back(
+            {"accuracy", "Training and validation accuracy per epoch", accuracy_chart(h)});
         figs.push_back({"loss", "Training and validation loss per epoch", loss_chart(h)});
     }
     if (training.present && !training.notes.empty()) {
@@ -165,23 +171,29 @@ void curve_and_roll_figures(const ReportRequest& req, const ReportFiles& files, 
             if (training.notes[s].size() > training.notes[longest].size()) longest = s;
         const std::string& name = training.corpus.songs[longest].name;
         figs.push_back({"roll-training",
-                        "Piano roll of training song '" + name + "' (first 32 bars), 16 steps per quarter note",
+                        "Piano roll of training song '" + name +
+                            "' (first 32 bars), 16 steps per quarter note",
                         svg::piano_roll_image(piano_roll(training.notes[longest], kTicksPerQuarter),
                                               "Training song: " + name + " (Fig. 5)")});
     }
     if (!pieces.empty())
-        figs.push_back({"roll-generated", "Piano roll of generated piece 1 (first 32 bars), 16 steps per quarter note",
-                        svg::piano_roll_image(piano_roll(pieces[0].notes, kTicksPerQuarter), "Generated piece 1")});
+        figs.push_back(
+            {"roll-generated",
+             "Piano roll of generated piece 1 (first 32 bars), 16 steps per quarter note",
+             svg::piano_roll_image(piano_roll(pieces[0].notes, kTicksPerQuarter),
+                                   "Generated piece 1")});
 }
 
 svg::BarChart top_tokens_chart(const std::string& title, const std::vector<std::string>& tokens) {
     svg::BarChart chart{title, "token", "count", {}, {}};
-    for (const auto& [t, c] : token_frequencies(tokens, 30)) chart.labels.push_back(t), chart.values.push_back(double(c));
+    for (const auto& [t, c] : token_frequencies(tokens, 30))
+        chart.labels.push_back(t), chart.values.push_back(double(c));
     return chart;
 }
 
 // Pitch and token distributions, training against generated (Figs. 5, 6, 12-14).
-void distribution_figures(const TrainingData& training, const std::vector<Piece>& pieces, std::vector<Figure>& figs) {
+void distribution_figures(const TrainingData& training, const std::vector<Piece>& pieces,
+                          std::vector<Figure>& figs) {
     std::vector<midi::Note> generated;
     std::vector<std::string> generated_tokens;
     for (const auto& p : pieces) {
@@ -195,45 +207,59 @@ void distribution_figures(const TrainingData& training, const std::vector<Piece>
     }
     int lo = 127, hi = 0;
     for (int p = 0; p < 128; ++p)
-        if (train_hist[size_t(p)] + gen_hist[size_t(p)] > 0) lo = std::min(lo, p), hi = std::max(hi, p);
+        if (train_hist[size_t(p)] + gen_hist[size_t(p)] > 0)
+            lo = std::min(lo, p), hi = std::max(hi, p);
     if (lo > hi) lo = 48, hi = 84;
     lo = std::max(0, lo - 2);
     hi = std::min(127, hi + 2);
     std::vector<std::string> pitch_labels;
     for (int p = lo; p <= hi; ++p) pitch_labels.push_back(p % 12 == 0 ? music::pitch_name(p) : "");
     if (training.present) {
-        svg::OverlaidHistogram ph{"MIDI pitch distribution of the training songs (Fig. 5)", "pitch", "notes",
-                                  pitch_labels, {}};
+        svg::OverlaidHistogram ph{"MIDI pitch distribution of the training songs (Fig. 5)",
+                                  "pitch",
+                                  "notes",
+                                  pitch_labels,
+                                  {}};
         std::vector<double> counts;
         for (int p = lo; p <= hi; ++p) counts.push_back(double(train_hist[size_t(p)]));
         ph.series.push_back({"training", {}, counts});
         figs.push_back({"pitch-histogram", "How often each MIDI pitch sounds in the training songs",
                         svg::overlaid_histogram(ph)});
-        figs.push_back({"top-tokens", "The 30 most frequent tokens of the training data",
-                        svg::bar_chart(top_tokens_chart("Most frequent tokens in the training songs (Fig. 6)",
-                                                        training.tokens))});
-        svg::OverlaidHistogram cmp{"Pitch distribution: generated vs training (Fig. 13, 14)", "pitch",
-                                   "share of notes", pitch_labels, {}};
+        figs.push_back(
+            {"top-tokens", "The 30 most frequent tokens of the training data",
+             svg::bar_chart(top_tokens_chart("Most frequent tokens in the training songs (Fig. 6)",
+                                             training.tokens))});
+        svg::OverlaidHistogram cmp{"Pitch distribution: generated vs training (Fig. 13, 14)",
+                                   "pitch",
+                                   "share of notes",
+                                   pitch_labels,
+                                   {}};
         cmp.series.push_back({"training", {}, shares(train_hist, lo, hi)});
         cmp.series.push_back({"generated", {}, shares(gen_hist, lo, hi)});
-        figs.push_back({"pitch-compare", "Share of notes per pitch, generated pieces over training songs",
+        figs.push_back({"pitch-compare",
+                        "Share of notes per pitch, generated pieces over training songs",
                         svg::overlaid_histogram(cmp)});
         std::array<int64_t, 128> tpc{}, gpc{};
         for (int p = 0; p < 128; ++p)
-            tpc[size_t(p % 12)] += train_hist[size_t(p)], gpc[size_t(p % 12)] += gen_hist[size_t(p)];
-        svg::OverlaidHistogram pc{"Pitch classes: generated vs training", "pitch class", "share of notes", {}, {}};
+            tpc[size_t(p % 12)] += train_hist[size_t(p)],
+                gpc[size_t(p % 12)] += gen_hist[size_t(p)];
+        svg::OverlaidHistogram pc{
+            "Pitch classes: generated vs training", "pitch class", "share of notes", {}, {}};
         for (int c = 0; c < 12; ++c) pc.bin_labels.push_back(music::pitch_class_name(c));
         pc.series.push_back({"training", {}, shares(tpc, 0, 11)});
         pc.series.push_back({"generated", {}, shares(gpc, 0, 11)});
-        figs.push_back({"pitch-class-compare", "Share of notes per pitch class", svg::overlaid_histogram(pc)});
+        figs.push_back(
+            {"pitch-class-compare", "Share of notes per pitch class", svg::overlaid_histogram(pc)});
     }
-    figs.push_back({"generated-tokens", "The 30 most frequent tokens of all generated pieces",
-                    svg::bar_chart(top_tokens_chart("Most frequent tokens in the generated pieces (Fig. 12)",
-                                                    generated_tokens))});
+    figs.push_back(
+        {"generated-tokens", "The 30 most frequent tokens of all generated pieces",
+         svg::bar_chart(top_tokens_chart("Most frequent tokens in the generated pieces (Fig. 12)",
+                                         generated_tokens))});
     svg::BarChart ub{"Unique pitches per piece", "piece", "distinct MIDI pitches", {}, {}};
     if (!training.notes.empty()) {
         double mean = 0;
-        for (const auto& n : training.notes) mean += unique_pitch_count(n) / double(training.notes.size());
+        for (const auto& n : training.notes)
+            mean += unique_pitch_count(n) / double(training.notes.size());
         ub.labels.push_back("training (mean)");
         ub.values.push_back(mean);
     }
@@ -241,26 +267,32 @@ void distribution_figures(const TrainingData& training, const std::vector<Piece>
         ub.labels.push_back("piece " + std::to_string(i + 1));
         ub.values.push_back(unique_pitch_count(pieces[i].notes));
     }
-    figs.push_back({"unique-pitches", "Distinct pitches in each generated piece (and a training song on average)",
+    figs.push_back({"unique-pitches",
+                    "Distinct pitches in each generated piece (and a training song on average)",
                     svg::bar_chart(ub)});
 }
 
 // SVG files, and PNG copies when rsvg-convert (or else chromium) exists.
 void write_figures(const std::vector<Figure>& figs, const ReportFiles& files) {
     const bool rsvg = have_tool("rsvg-convert"), chromium = have_tool("chromium");
-    if (!rsvg && !chromium) std::printf("notice: neither rsvg-convert nor chromium installed; SVG plots only, no PNG\n");
+    if (!rsvg && !chromium)
+        std::printf(
+            "notice: neither rsvg-convert nor chromium installed; SVG plots only, no PNG\n");
     const std::string log = (files.work / "png.log").string();
     for (const auto& f : figs) {
-        const fs::path svg_path = files.out / (f.file + ".svg"), png_tmp = files.work / (f.file + ".png");
+        const fs::path svg_path = files.out / (f.file + ".svg"),
+                       png_tmp = files.work / (f.file + ".png");
         io::write_file_atomically(svg_path.string(), f.svg);
         bool ok = false;
         if (rsvg)
-            ok = run_tool({"rsvg-convert", "-b", "white", "-o", png_tmp.string(), svg_path.string()}, log);
+            ok = run_tool(
+                {"rsvg-convert", "-b", "white", "-o", png_tmp.string(), svg_path.string()}, log);
         else if (chromium)
-            ok = run_tool({"chromium", "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
-                           "--window-size=900,400", "--screenshot=" + png_tmp.string(),
-                           "file://" + fs::absolute(svg_path).string()},
-                          log);
+            ok = run_tool(
+                {"chromium", "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
+                 "--window-size=900,400", "--screenshot=" + png_tmp.string(),
+                 "file://" + fs::absolute(svg_path).string()},
+                log);
         if (ok) move_into_place(png_tmp, files.out / (f.file + ".png"));
     }
 }
@@ -277,10 +309,12 @@ std::string engrave_sheet(const Piece& piece, const ReportFiles& files) {
         return "";
     }
     const std::string log = (files.work / "lilypond.log").string();
-    const bool ok =
-        run_tool({"musicxml2ly", "--no-beaming", "-o", (files.work / "sheet.ly").string(), xml.string()}, log) &&
-        run_tool({"lilypond", "-dno-point-and-click", "-dresolution=100", "--pdf", "--png", "-o", "sheet", "sheet.ly"},
-                 log, files.work.string());
+    const bool ok = run_tool({"musicxml2ly", "--no-beaming", "-o",
+                              (files.work / "sheet.ly").string(), xml.string()},
+                             log) &&
+                    run_tool({"lilypond", "-dno-point-and-click", "-dresolution=100", "--pdf",
+                              "--png", "-o", "sheet", "sheet.ly"},
+                             log, files.work.string());
     if (!ok) {
         std::printf("notice: lilypond could not engrave the sheet music (%s); no sheet music\n",
                     last_line(log).c_str());
@@ -299,29 +333,31 @@ std::vector<std::string> render_audio(const std::vector<Piece>& pieces, const Re
     std::vector<std::string> wavs;
     if (!have_tool("fluidsynth") || !fs::exists(kSoundfont)) {
         std::printf("notice: %s; no audio\n",
-                    have_tool("fluidsynth")
-                        ? "the soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 (fluid-soundfont-gm) is missing"
-                        : "fluidsynth not installed");
+                    have_tool("fluidsynth") ? "the soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 "
+                                              "(fluid-soundfont-gm) is missing"
+                                            : "fluidsynth not installed");
         return wavs;
     }
     const std::string log = (files.work / "fluidsynth.log").string();
     for (size_t i = 0; i < pieces.size(); ++i) {
         const std::string name = "piece-" + std::to_string(i + 1);
         const fs::path tmp = files.work / (name + ".wav");
-        if (run_tool({"fluidsynth", "-ni", "-q", "-g", "0.6", "-r", "22050", "-F", tmp.string(), kSoundfont,
-                      (files.out / (name + ".mid")).string()},
+        if (run_tool({"fluidsynth", "-ni", "-q", "-g", "0.6", "-r", "22050", "-F", tmp.string(),
+                      kSoundfont, (files.out / (name + ".mid")).string()},
                      log) &&
             move_into_place(tmp, files.out / (name + ".wav")))
             wavs.push_back(name + ".wav");
         else
-            std::printf("notice: fluidsynth could not render %s.mid (%s); no audio for it\n", name.c_str(),
-                        last_line(log).c_str());
+            std::printf("notice: fluidsynth could not render %s.mid (%s); no audio for it\n",
+                        name.c_str(), last_line(log).c_str());
     }
     return wavs;
 }
 
 // A number for JSON: finite values, else null.
-nlohmann::ordered_json json_number(double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nullptr; }
+nlohmann::ordered_json json_number(double v) {
+    return std::isfinite(v) ? nlohmann::ordered_json(v) : nullptr;
+}
 
 std::string metrics_json(const ReportRequest& req, const ReportFiles& files, const Checkpoint& k,
                          const TrainingData& training, const std::vector<Agreement>& agreement,
@@ -330,7 +366,9 @@ std::string metrics_json(const ReportRequest& req, const ReportFiles& files, con
     json j;
     j["checkpoint"] = files.checkpoint.filename().string();
     j["epochs"] = k.progress.epoch;
-    j["sampling"] = {{"temperature", req.argmax ? 0 : 1}, {"top_p", req.argmax ? 1.0 : 0.95}, {"length", req.length}};
+    j["sampling"] = {{"temperature", req.argmax ? 0 : 1},
+                     {"top_p", req.argmax ? 1.0 : 0.95},
+                     {"length", req.length}};
     j["training_songs"] = training.notes.size();
     j["set_comparison"] = json::array();
     for (const auto& a : agreement)
@@ -359,24 +397,29 @@ std::string metrics_json(const ReportRequest& req, const ReportFiles& files, con
     return j.dump(2) + "\n";
 }
 
-std::vector<std::pair<std::string, std::string>> page_summary(const ReportRequest& req, const ReportFiles& files,
-                                                              const Checkpoint& k, const TrainingData& training,
+std::vector<std::pair<std::string, std::string>> page_summary(const ReportRequest& req,
+                                                              const ReportFiles& files,
+                                                              const Checkpoint& k,
+                                                              const TrainingData& training,
                                                               size_t piece_count) {
     const std::string corpus =
-        k.settings.corpus + (training.present ? " (" + std::to_string(training.corpus.songs.size()) + " songs, " +
-                                                    std::to_string(training.corpus.token_count()) + " tokens)"
-                                              : std::string(" (missing)"));
+        k.settings.corpus +
+        (training.present ? " (" + std::to_string(training.corpus.songs.size()) + " songs, " +
+                                std::to_string(training.corpus.token_count()) + " tokens)"
+                          : std::string(" (missing)"));
     return {
         {"run folder", fs::absolute(files.run).string()},
-        {"checkpoint", files.checkpoint.filename().string() + " (best epoch " + std::to_string(k.progress.best_epoch) +
-                           " of " + std::to_string(k.progress.epoch) + " trained)"},
-        {"model", std::string(model_name(k.settings.model)) + ", " + std::to_string(k.settings.lstm_units()) +
-                      " LSTM units, window " + std::to_string(k.settings.seq_len) + " tokens"},
-        {"encoding", std::string(encoding_name(k.encoding)) + ", vocabulary " + std::to_string(k.vocabulary.size()) +
-                         " tokens"},
+        {"checkpoint", files.checkpoint.filename().string() + " (best epoch " +
+                           std::to_string(k.progress.best_epoch) + " of " +
+                           std::to_string(k.progress.epoch) + " trained)"},
+        {"model", std::string(model_name(k.settings.model)) + ", " +
+                      std::to_string(k.settings.lstm_units()) + " LSTM units, window " +
+                      std::to_string(k.settings.seq_len) + " tokens"},
+        {"encoding", std::string(encoding_name(k.encoding)) + ", vocabulary " +
+                         std::to_string(k.vocabulary.size()) + " tokens"},
         {"corpus", corpus},
-        {"generated", std::to_string(piece_count) + " pieces of " + std::to_string(req.length) + " tokens, seeds " +
-                          std::to_string(req.seed) + ".." +
+        {"generated", std::to_string(piece_count) + " pieces of " + std::to_string(req.length) +
+                          " tokens, seeds " + std::to_string(req.seed) + ".." +
                           std::to_string(req.seed + uint64_t(std::max(0, req.pieces - 1))) +
                           (req.argmax ? ", argmax (the paper's decoding)"
                                       : ", sampling at temperature 1 from the top-p 0.95 nucleus")},
@@ -387,7 +430,8 @@ std::vector<std::pair<std::string, std::string>> page_summary(const ReportReques
 
 int run_report(const ReportRequest& req) {
     const ReportFiles files = find_files(req);
-    Checkpoint k = load_checkpoint(files.checkpoint.string(), make_backend(Device::cpu, req.threads));
+    Checkpoint k =
+        load_checkpoint(files.checkpoint.string(), make_backend(Device::cpu, req.threads));
     const TrainingData training = load_training_data(k);
     const std::vector<Piece> pieces = compose_pieces(k, req, files, training);
 
@@ -401,12 +445,14 @@ int run_report(const ReportRequest& req) {
     std::vector<PieceFeatures> tf, gf;
     for (const auto& n : training.notes) tf.push_back(piece_features(n, kTicksPerQuarter));
     for (const auto& p : pieces) gf.push_back(p.row.features);
-    const std::vector<Agreement> agreement = training.present ? compare_sets(tf, gf) : std::vector<Agreement>{};
+    const std::vector<Agreement> agreement =
+        training.present ? compare_sets(tf, gf) : std::vector<Agreement>{};
     io::write_file_atomically((files.out / "metrics.json").string(),
                               metrics_json(req, files, k, training, agreement, pieces));
 
     ReportPage page;
-    page.title = files.run.filename().string().empty() ? req.run_dir : files.run.filename().string();
+    page.title =
+        files.run.filename().string().empty() ? req.run_dir : files.run.filename().string();
     page.summary = page_summary(req, files, k, training, pieces.size());
     page.agreement = agreement;
     for (const auto& p : pieces) page.pieces.push_back(p.row);
@@ -417,13 +463,15 @@ int run_report(const ReportRequest& req) {
     std::error_code ec;
     fs::remove_all(files.work, ec);
 
-    std::printf("composed %zu pieces of %d tokens from %s (seeds %llu..%llu, %s)\n", pieces.size(), req.length,
-                files.checkpoint.string().c_str(), (unsigned long long)req.seed,
+    std::printf("composed %zu pieces of %d tokens from %s (seeds %llu..%llu, %s)\n", pieces.size(),
+                req.length, files.checkpoint.string().c_str(), (unsigned long long)req.seed,
                 (unsigned long long)(req.seed + uint64_t(std::max(0, req.pieces - 1))),
                 req.argmax ? "argmax, the paper's decoding" : "temperature 1, top-p 0.95");
     for (size_t i = 0; i < pieces.size(); ++i)
-        std::printf("piece %zu: %d notes, %g distinct pitches, longest copy %zu tokens, longest repeat %zu\n", i + 1,
-                    gf[i].notes, gf[i].pitch_count, pieces[i].row.copied, pieces[i].row.repeated);
+        std::printf(
+            "piece %zu: %d notes, %g distinct pitches, longest copy %zu tokens, longest repeat "
+            "%zu\n",
+            i + 1, gf[i].notes, gf[i].pitch_count, pieces[i].row.copied, pieces[i].row.repeated);
     std::printf("report written: %s\n", (files.out / "index.html").string().c_str());
     return 0;
 }

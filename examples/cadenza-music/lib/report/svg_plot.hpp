@@ -49,7 +49,7 @@ struct OverlaidHistogram {
     std::vector<std::string> bin_labels;  // one per bin
     std::vector<Series> series;           // series[i].y has one value per bin (x unused)
     int width = 720, height = 400;
-    size_t label_every = 1;               // print every n-th bin label (dense bins)
+    size_t label_every = 1;  // print every n-th bin label (dense bins)
 };
 
 // Ticks at 1, 2 or 5 times a power of ten covering [lo, hi], about `target` of them.
@@ -63,7 +63,7 @@ std::string overlaid_histogram(const OverlaidHistogram& c);
 // rectangle per run of sounding steps; the pitch axis spans the notes used
 // (at least an octave) and is labelled at every C. Long pieces are cut at
 // `max_steps` so the image stays small.
-std::string piano_roll_image(const PianoRoll& roll, const std::string& title, int width = 900, int height = 360,
-                             int64_t max_steps = 16 * 4 * 32);
+std::string piano_roll_image(const PianoRoll& roll, const std::string& title, int width = 900,
+                             int height = 360, int64_t max_steps = 16 * 4 * 32);
 
 }  // namespace cadenza::app::svg

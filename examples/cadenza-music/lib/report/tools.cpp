@@ -2,8 +2,8 @@
 #include "tools.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,7 +56,8 @@ bool run_tool(const std::vector<std::string>& argv, const std::string& log, cons
         if (std::chrono::steady_clock::now() > deadline) {
             kill(child, SIGKILL);
             waitpid(child, &status, 0);
-            std::ofstream(log, std::ios::app) << argv[0] << ": killed after " << timeout_seconds << " s\n";
+            std::ofstream(log, std::ios::app)
+                << argv[0] << ": killed after " << timeout_seconds << " s\n";
             return false;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -15,8 +15,8 @@ bool have_tool(const std::string& name);
 // Runs argv[0] (searched on PATH) with the arguments, its standard output and
 // error into `log`, from folder `cwd` when given. True when it exits with
 // status 0 within `timeout_seconds` (then it is killed).
-bool run_tool(const std::vector<std::string>& argv, const std::string& log, const std::string& cwd = "",
-              int timeout_seconds = 300);
+bool run_tool(const std::vector<std::string>& argv, const std::string& log,
+              const std::string& cwd = "", int timeout_seconds = 300);
 
 // The last non-empty line of a text file ("" when none), for notices.
 std::string last_line(const std::string& path);
