@@ -12,11 +12,14 @@
 // 1 for bad input files, 2 for bad arguments, 3 for a diverging loss.
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "cadenza/core/config.hpp"
 #include "commands/commands.hpp"
+#include "run_folder.hpp"
 
 int main(int argc, char** argv) {
     using namespace cadenza::app;
@@ -31,10 +34,23 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : 2;  // --help is not an error; every bad argument is 2
     }
+    try {
+        install_test_exit_hook_from_environment();  // CADENZA_TEST_EXIT_AT, for the robustness tests
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cadenza-music: %s\n", e.what());
+        return 2;
+    }
     for (const Command& c : commands) {
         if (!*c.sub) continue;
         try {
-            return c.run();
+            const int status = c.run();
+            // What was printed must have arrived (a full disk, a closed pipe, /dev/full).
+            if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+                std::fprintf(stderr, "cadenza-music %s: cannot write to standard output (%s)\n",
+                             c.sub->get_name().c_str(), std::strerror(errno));
+                return 1;
+            }
+            return status;
         } catch (const UsageError& e) {
             std::fprintf(stderr, "cadenza-music %s: %s\n", c.sub->get_name().c_str(), e.what());
             return 2;

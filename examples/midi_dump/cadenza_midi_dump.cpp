@@ -9,7 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
+#include <new>
 
 namespace {
 
@@ -73,19 +76,28 @@ json to_json(const MidiFile& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2 || std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help") {
-        std::cerr << "usage: cadenza-midi-dump FILE\n"
-                     "Prints the Standard MIDI File (.mid, .midi, .rmi) FILE as JSON on stdout.\n";
-        return 2;
+    const bool help = argc == 2 && (std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help");
+    if (argc != 2 || help) {
+        (help ? std::cout : std::cerr) << "usage: cadenza-midi-dump FILE\n"
+                                          "Prints the Standard MIDI File (.mid, .midi, .rmi) FILE as JSON on stdout.\n";
+        return help ? 0 : 2;
     }
     try {
         const MidiFile file = read_midi(argv[1]);
         // Track names are raw bytes (often Latin-1 or Shift-JIS, not UTF-8):
         // replace invalid sequences rather than fail.
         std::cout << to_json(file).dump(2, ' ', false, json::error_handler_t::replace) << '\n';
-    } catch (const MidiError& error) {
+    } catch (const cadenza::Error& error) {
         std::cerr << "cadenza-midi-dump: " << error.what() << '\n';
         return 1;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "cadenza-midi-dump: " << argv[1] << ": ran out of memory reading the file\n";
+        return 1;
     }
-    return std::cout ? 0 : 1;
+    std::cout.flush();
+    if (!std::cout) {  // a full disk, a closed pipe, /dev/full
+        std::cerr << "cadenza-midi-dump: cannot write to standard output (" << std::strerror(errno) << ")\n";
+        return 1;
+    }
+    return 0;
 }

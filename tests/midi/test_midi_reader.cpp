@@ -594,14 +594,25 @@ TEST_CASE("malformed files are rejected with the offset and the problem", "[midi
         require_error(cat({header(1, 1, uint16_t(0xE8 << 8)), track({end_of_track})}), 13,
                       "zero ticks per frame");
     }
-    SECTION("format 0 with more than one track") {
-        require_error(cat({header(0, 2, 480), track({end_of_track}), track({end_of_track})}), 10,
-                      "exactly one track");
-    }
     SECTION("a huge chunk length is checked before anything is allocated") {
         require_error(cat({header(1, 1, 480), Bytes{'M', 'T', 'r', 'k'}, be32(0xFFFFFFFF)}), 18,
                       "4294967295");
     }
+}
+
+TEST_CASE("a format 0 header announcing two tracks: both read, as format 1, with a warning", "[midi][reader]") {
+    const MidiFile file = parse(cat({header(0, 2, 480),
+                                     track({ev(0, {0xFF, 0x51, 3, 0x0F, 0x42, 0x40}), ev(0, {0x90, 60, 100}),
+                                            ev(480, {0x80, 60, 0}), end_of_track}),
+                                     track({ev(0, {0x90, 64, 100}), ev(960, {0x80, 64, 0}), end_of_track})}));
+    CHECK(file.format == 1);
+    CHECK(file.track_count == 2);
+    REQUIRE(file.notes.size() == 2);
+    CHECK(file.notes[1].pitch == 64);
+    CHECK(file.notes[1].track == 1);
+    CHECK(file.notes[1].end_s == Approx(2.0).epsilon(1e-15));  // track 0's tempo (1 s per quarter) applies
+    REQUIRE(file.warnings.size() == 1);
+    CHECK_THAT(file.warnings[0], Contains("format 0 with 2 tracks"));
 }
 
 TEST_CASE("read_midi reports a missing file as a MidiError at byte 0", "[midi][reader]") {

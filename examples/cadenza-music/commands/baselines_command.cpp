@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "../lib/baselines.hpp"
+#include "arguments.hpp"
 #include "commands.hpp"
 
 namespace cadenza::app {
@@ -26,10 +27,10 @@ Command add_baselines_command(CLI::App& app) {
     sub->add_option("--split", o->split, "songs or windows, as `train`")
         ->check(CLI::IsMember({"songs", "windows"}));
     sub->add_option("--val-fraction", s.val_fraction, "Fraction held out, as `train`")
-        ->check(CLI::Range(0.0, 0.9));
+        ->check(number_in(0.0, 0.9));
     sub->add_option("--seq-len", s.seq_len, "Window length, as `train`")
-        ->check(CLI::Range(1, 100000));
-    sub->add_option("--seed", s.seed, "Seed of the split, as `train`");
+        ->check(whole_in(1, 100000));
+    sub->add_option("--seed", s.seed, "Seed of the split, as `train`")->check(seed_value());
     return {sub, [o] {
                 o->settings.split = parse_split(o->split, "--split");
                 return run_baselines(o->corpus, o->settings);

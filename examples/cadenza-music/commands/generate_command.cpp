@@ -8,6 +8,7 @@
 #include "../lib/report/analysis.hpp"
 #include "../lib/report/svg_plot.hpp"
 #include "cadenza/io/container.hpp"
+#include "arguments.hpp"
 #include "commands.hpp"
 
 namespace cadenza::app {
@@ -22,8 +23,10 @@ struct GenerateOptions {
 int run_generate(GenerateOptions& o) {
     GenerateRequest& req = o.request;
     req.device = parse_device(o.device, "--device");
+    check_outputs({{"CHECKPOINT", req.checkpoint}, {"--primer", req.primer}}, {{"-o", req.output}, {"--plot", req.plot}});
     Checkpoint k = load_checkpoint(req.checkpoint, make_backend(req.device, req.threads));
     const GenerateResult g = compose(k, req);
+    for (const std::string& notice : g.notices) std::printf("notice: %s\n", notice.c_str());
     int dropped = 0;
     const auto notes = tokens_to_notes(g.tokens, k.encoding, req.program, dropped);
     write_piece(req.output, notes, req.tempo_bpm);
@@ -49,22 +52,22 @@ Command add_generate_command(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("generate", "Compose a piece from a checkpoint");
     sub->add_option("CHECKPOINT", r.checkpoint, "A .ckpt file from `train`")->required();
     sub->add_option("-o,--output", r.output, "MIDI file to write")->required();
-    sub->add_option("--length", r.length, "Tokens to generate")->check(CLI::Range(1, 10000000));
-    sub->add_option("--seed", r.sampling.seed, "Seed: the same seed gives the same file");
+    sub->add_option("--length", r.length, "Tokens to generate")->check(whole_in(1, 10000000));
+    sub->add_option("--seed", r.sampling.seed, "Seed: the same seed gives the same file")->check(seed_value());
     sub->add_option("--primer", r.primer, "Start from this MIDI file instead of a training window");
     sub->add_option("--temperature", r.sampling.temperature,
                     "Sample at this temperature (default: argmax)")
-        ->check(CLI::Range(0.01, 100.0));
+        ->check(number_in(0.01, 100.0));
     sub->add_option("--top-k", r.sampling.top_k, "Sample among the k most likely")
-        ->check(CLI::Range(1, 1000000));
+        ->check(whole_in(1, 1000000));
     sub->add_option("--top-p", r.sampling.top_p,
                     "Sample from the smallest set with this much probability")
-        ->check(CLI::Range(0.01, 1.0));
-    sub->add_option("--tempo", r.tempo_bpm, "Beats per minute")->check(CLI::Range(10.0, 400.0));
+        ->check(number_in(0.01, 1.0));
+    sub->add_option("--tempo", r.tempo_bpm, "Beats per minute")->check(number_in(10.0, 400.0));
     sub->add_option("--plot", r.plot, "Also draw the piece's piano roll into this SVG file");
     sub->add_option("--program", r.program, "General MIDI instrument, 0..127 (0: piano)")
-        ->check(CLI::Range(0, 127));
-    sub->add_option("--threads", r.threads, "Threads (0: all cores)")->check(CLI::Range(0, 4096));
+        ->check(whole_in(0, 127));
+    sub->add_option("--threads", r.threads, "Threads (0: all cores)")->check(whole_in(0, 4096));
     sub->add_option("--device", o->device, "cpu, or cuda (builds with the CUDA backend)")
         ->check(CLI::IsMember({"cpu", "cuda"}));
     return {sub, [o] { return run_generate(*o); }};

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "../lib/corpus.hpp"
+#include "arguments.hpp"
 #include "commands.hpp"
 
 namespace cadenza::app {
@@ -19,8 +20,11 @@ struct PrepareOptions {
 
 int run_prepare(const PrepareOptions& o) {
     const Encoding encoding = parse_encoding(o.encoding, "--encoding");
-    const std::vector<std::string> files = find_midi_files(o.inputs);
+    std::vector<NamedPath> inputs;
+    for (const std::string& in : o.inputs) inputs.push_back({"INPUT", in});
+    check_outputs(inputs, {{"-o", o.output}});
     PrepareReport r;
+    const std::vector<std::string> files = find_midi_files(o.inputs, r.skipped);
     const Corpus c = prepare_corpus(files, encoding, !o.no_rests, parse_parts(o.parts, "--parts"),
                                     o.min_count, r);
     save_corpus(c, o.output);
@@ -56,7 +60,7 @@ Command add_prepare_command(CLI::App& app) {
                     "paper (the paper's notes/chords/rests) or rich (octaves and durations)")
         ->check(CLI::IsMember({"paper", "rich"}));
     sub->add_option("--min-count", o->min_count, "Fold tokens seen fewer times into <unk>")
-        ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
+        ->check(whole_in(1, int64_t(1) << 40));
     sub->add_flag("--no-rests", o->no_rests, "Paper encoding without rest tokens");
     sub->add_option("--parts", o->parts,
                     "Paper encoding: first (music21's first instrument part, as the paper) or all "

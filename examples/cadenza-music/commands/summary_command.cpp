@@ -6,6 +6,7 @@
 #include "../lib/checkpoint.hpp"
 #include "../lib/models.hpp"
 #include "cadenza/backend/eigen_backend.hpp"
+#include "arguments.hpp"
 #include "commands.hpp"
 
 namespace cadenza::app {
@@ -42,11 +43,11 @@ Command add_summary_command(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("summary", "Print a model's Keras-style summary");
     sub->add_option("CHECKPOINT", o->checkpoint, "A .ckpt file");
     sub->add_option("--vocab", o->vocab, "Build a fresh model for this vocabulary size instead")
-        ->check(CLI::Range(1, 10000000));
+        ->check(whole_in(1, 10000000));
     sub->add_option("--model", o->model, "paper or stream")
         ->check(CLI::IsMember({"paper", "stream"}));
     sub->add_option("--seq-len", o->settings.seq_len, "Window length")
-        ->check(CLI::Range(1, 100000));
+        ->check(whole_in(1, 100000));
     return {sub, [o] { return run_summary(*o); }};
 }
 

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "../lib/training.hpp"
+#include "arguments.hpp"
 #include "commands.hpp"
 
 namespace cadenza::app {
@@ -24,6 +25,8 @@ int run_train_command(TrainOptions& o) {
         req.run_dir = o.resume_dir;
     } else if (req.corpus.empty() || req.run_dir.empty()) {
         throw UsageError("train needs CORPUS and -o RUN_DIR (or --resume RUN_DIR)");
+    } else {
+        check_outputs({{"CORPUS", req.corpus}}, {{"-o", req.run_dir}}, true);
     }
     req.settings.model = parse_model(o.model, "--model");
     req.settings.split = parse_split(o.split, "--split");
@@ -49,29 +52,29 @@ Command add_train_command(CLI::App& app) {
     sub->add_option("--resume", o->resume_dir, "Continue the interrupted run in this folder");
     sub->add_option("--model", o->model, "paper (Fig. 7) or stream (Embedding + stateful LSTMs)")
         ->check(CLI::IsMember({"paper", "stream"}));
-    o->epochs = sub->add_option("--epochs", s.epochs, "Epochs")->check(CLI::Range(1, 1000000));
+    o->epochs = sub->add_option("--epochs", s.epochs, "Epochs")->check(whole_in(1, 1000000));
     o->batch =
         sub->add_option("--batch", s.batch, "Batch size (default 128; stream model: 32 lanes)")
-            ->check(CLI::Range(1, 65536));
+            ->check(whole_in(1, 65536));
     sub->add_option("--seq-len", s.seq_len, "Window length in tokens")
-        ->check(CLI::Range(1, 100000));
+        ->check(whole_in(1, 100000));
     sub->add_option("--split", o->split, "songs (seeded, whole songs) or windows (the paper's)")
         ->check(CLI::IsMember({"songs", "windows"}));
     sub->add_option("--val-fraction", s.val_fraction, "Fraction held out for validation")
-        ->check(CLI::Range(0.0, 0.9));
+        ->check(number_in(0.0, 0.9));
     sub->add_option("--patience", s.patience,
                     "Stop after this many epochs without a better validation loss")
-        ->check(CLI::Range(0, 1000000));
+        ->check(whole_in(0, 1000000));
     o->threads = sub->add_option("--threads", s.threads, "Threads (0: all cores)")
-                     ->check(CLI::Range(0, 4096));
+                     ->check(whole_in(0, 4096));
     sub->add_option("--device", o->device, "cpu, or cuda (builds with the CUDA backend)")
         ->check(CLI::IsMember({"cpu", "cuda"}));
-    sub->add_option("--seed", s.seed, "Seed of every random choice");
-    sub->add_option("--lr", s.lr, "Adam's learning rate")->check(CLI::Range(1e-9, 10.0));
+    sub->add_option("--seed", s.seed, "Seed of every random choice")->check(seed_value());
+    sub->add_option("--lr", s.lr, "Adam's learning rate")->check(number_in(1e-9, 10.0));
     sub->add_option("--clip-norm", s.clip_norm, "Clip gradients to this global norm (0: off)")
-        ->check(CLI::Range(0.0, 1e9));
+        ->check(number_in(0.0, 1e9));
     sub->add_option("--units", s.units, "LSTM units (default 128 paper, 256 stream)")
-        ->check(CLI::Range(1, 8192));
+        ->check(whole_in(1, 8192));
     return {sub, [o] { return run_train_command(*o); }};
 }
 

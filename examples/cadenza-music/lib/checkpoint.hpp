@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cadenza/backend/backend.hpp"
+#include "cadenza/io/container.hpp"
 #include "cadenza/model/sequential.hpp"
 #include "cadenza/music/vocabulary.hpp"
 #include "corpus.hpp"
@@ -50,6 +51,9 @@ struct Checkpoint {
 void save_checkpoint(const std::string& path, Sequential<float>& model, const Corpus& corpus,
                      const Settings& s, const Progress& p,
                      const std::vector<std::vector<int>>& seed_windows);
+// Reads and checks every section (docs/reliability.md lists the checks);
+// throws cadenza::Error naming the file and what is wrong.
 Checkpoint load_checkpoint(const std::string& path, std::shared_ptr<Backend<float>> backend);
+Checkpoint load_checkpoint(const io::Container& file, std::shared_ptr<Backend<float>> backend);
 
 }  // namespace cadenza::app

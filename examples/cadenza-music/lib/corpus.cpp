@@ -1,13 +1,18 @@
 // examples/cadenza-music/lib/corpus.cpp: see corpus.hpp.
 #include "corpus.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <sstream>
 
 #include "cadenza/midi/midi_reader.hpp"
 #include "cadenza/music/rich_tokens.hpp"
+#include "cadenza/music/paper_decode.hpp"
 #include "cadenza/music/tokenize.hpp"
 
 namespace cadenza::app {
@@ -66,27 +71,73 @@ bool is_midi_name(const fs::path& p) {
 
 }  // namespace
 
-std::vector<std::string> find_midi_files(const std::vector<std::string>& inputs) {
+namespace {
+
+// Every MIDI file below `root`, following symbolic links to folders but
+// never into a folder twice; what cannot be read is listed, not fatal.
+void search_folder(const fs::path& root, std::vector<std::string>& found,
+                   std::vector<std::pair<std::string, std::string>>& skipped) {
+    std::set<std::pair<dev_t, ino_t>> visited;
+    struct stat root_info {};
+    if (::stat(root.c_str(), &root_info) == 0) visited.insert({root_info.st_dev, root_info.st_ino});
+    std::vector<fs::path> folders = {root};
+    while (!folders.empty()) {
+        const fs::path dir = folders.back();
+        folders.pop_back();
+        std::error_code ec;
+        std::vector<fs::path> entries;
+        for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+             !ec && it != end; it.increment(ec))
+            entries.push_back(it->path());
+        if (ec) skipped.push_back({dir.string(), "cannot list the folder (" + ec.message() + ")"});
+        std::sort(entries.begin(), entries.end());
+        for (const fs::path& p : entries) {
+            struct stat info {};
+            if (::stat(p.c_str(), &info) != 0) {  // a link that leads nowhere, or in circles
+                const int error = errno;
+                skipped.push_back({p.string(), error == ELOOP ? "a symbolic link loop"
+                                                              : "a dangling symbolic link (" +
+                                                                    std::string(std::strerror(error)) + ")"});
+                continue;
+            }
+            if (S_ISDIR(info.st_mode)) {
+                if (visited.insert({info.st_dev, info.st_ino}).second)
+                    folders.push_back(p);
+                else
+                    skipped.push_back({p.string(), "a folder already searched (a symbolic link loop)"});
+                continue;
+            }
+            if (!is_midi_name(p)) continue;
+            if (!S_ISREG(info.st_mode)) {
+                skipped.push_back({p.string(), "not a regular file (a FIFO, device or socket)"});
+                continue;
+            }
+            found.push_back(p.string());
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> find_midi_files(const std::vector<std::string>& inputs,
+                                         std::vector<std::pair<std::string, std::string>>& skipped) {
     std::vector<std::string> files;
     for (const auto& in : inputs) {
-        std::error_code ec;
-        fs::file_status st = fs::status(in, ec);
-        if (ec || !fs::exists(st)) throw Error(in + ": no such file or folder");
-        if (fs::is_directory(st)) {
-            std::vector<std::string> found;
-            for (auto it = fs::recursive_directory_iterator(
-                     in, fs::directory_options::skip_permission_denied, ec);
-                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-                if (it->is_regular_file() && is_midi_name(it->path()))
-                    found.push_back(it->path().string());
-            if (ec) throw Error(in + ": cannot list the folder (" + ec.message() + ")");
-            std::sort(found.begin(), found.end());
-            if (found.empty())
-                throw Error(in + ": the folder holds no MIDI files (*.mid, *.midi, *.rmi, *.kar)");
-            files.insert(files.end(), found.begin(), found.end());
-        } else {
-            files.push_back(in);
+        struct stat info {};
+        if (::stat(in.c_str(), &info) != 0) {
+            if (errno == ELOOP) throw Error(in + ": a symbolic link loop, not a file or folder");
+            throw Error(in + ": no such file or folder");
         }
+        if (!S_ISDIR(info.st_mode)) {
+            files.push_back(in);
+            continue;
+        }
+        std::vector<std::string> found;
+        search_folder(in, found, skipped);
+        std::sort(found.begin(), found.end());
+        if (found.empty())
+            throw Error(in + ": the folder holds no MIDI files (*.mid, *.midi, *.rmi, *.kar, *.smf)");
+        files.insert(files.end(), found.begin(), found.end());
     }
     return files;
 }
@@ -94,10 +145,12 @@ std::vector<std::string> find_midi_files(const std::vector<std::string>& inputs)
 Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, bool rests,
                       Parts parts, int64_t min_count, PrepareReport& report) {
     std::vector<std::pair<std::string, std::vector<std::string>>> tokenized;
+    std::vector<std::string> files_of_songs;
     std::set<int> pitches;
     for (const auto& path : files) {
         try {
             midi::MidiFile f = midi::read_midi(path);
+            for (const auto& w : f.warnings) report.warnings.push_back({path, w});
             for (const auto& n : f.notes) {
                 if (n.channel == 9) ++report.drum_notes;
                 else pitches.insert(n.pitch);
@@ -109,6 +162,7 @@ Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, 
                 continue;
             }
             tokenized.push_back({fs::path(path).filename().string(), std::move(tokens)});
+            files_of_songs.push_back(path);
             ++report.files_read;
         } catch (const std::exception& e) {
             report.skipped.push_back({path, e.what()});
@@ -138,6 +192,16 @@ Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, 
     if (c.vocabulary.has_unknown())
         report.folded_tokens = c.vocabulary.count(c.vocabulary.encode(music::Vocabulary::kUnknown));
     report.unique_pitches = int(pitches.size());
+    // One song that dominates the corpus (a broken file's endless rests, say)
+    // would decide what the model learns: name it.
+    for (size_t i = 0; i < tokenized.size() && c.songs.size() > 1; ++i)
+        if (double(c.songs[i].ids.size()) > 0.25 * double(report.tokens))
+            report.warnings.push_back(
+                {files_of_songs[i], "makes " + std::to_string(int(100.0 * double(c.songs[i].ids.size()) /
+                                                                    double(report.tokens))) +
+                                        "% of the corpus's tokens (" + std::to_string(c.songs[i].ids.size()) +
+                                        " of " + std::to_string(report.tokens) +
+                                        "); check it, or leave it out, if that is not what it should weigh"});
     return c;
 }
 
@@ -196,6 +260,15 @@ music::Vocabulary read_vocabulary(const io::Container& in) {
     }
 }
 
+void check_vocabulary(const music::Vocabulary& vocabulary, Encoding encoding, const std::string& where) {
+    for (const std::string& token : vocabulary.tokens()) {
+        if (token == music::Vocabulary::kUnknown) continue;
+        const bool valid = encoding == Encoding::paper ? music::is_paper_token(token) : music::is_rich_token(token);
+        CADENZA_CHECK(valid, where, ": the vocabulary holds \"", token, "\", which the ", encoding_name(encoding),
+                      " encoding never makes; the file's encoding and vocabulary disagree");
+    }
+}
+
 Corpus load_corpus(const std::string& path) {
     io::Container in = io::Container::load(path);
     auto kv = parse_key_values(in.get("corpus"));
@@ -205,7 +278,9 @@ Corpus load_corpus(const std::string& path) {
     c.encoding = parse_encoding(kv["encoding"], path);
     c.rests = kv["rests"] == "1";
     c.parts = parse_parts(kv["parts"], path);
+    CADENZA_CHECK(kv["rests"] == "0" || kv["rests"] == "1", path, ": rests '", kv["rests"], "' is not 0 or 1");
     c.vocabulary = read_vocabulary(in);
+    check_vocabulary(c.vocabulary, c.encoding, path);
     io::ByteReader r(in.get("songs"), path + " (songs)");
     uint32_t n = r.get<uint32_t>("the song count");
     const int V = int(c.vocabulary.size());
@@ -213,7 +288,7 @@ Corpus load_corpus(const std::string& path) {
         Song s;
         s.name = r.get_string("a song name");
         uint64_t len = r.get<uint64_t>("a song length");
-        r.need(len * 4, "the song's token ids");
+        r.need_items(len, 4, "the song's token ids");
         s.ids.resize(size_t(len));
         for (auto& id : s.ids) {
             id = r.get<int32_t>("a token id");
@@ -222,7 +297,10 @@ Corpus load_corpus(const std::string& path) {
         }
         c.songs.push_back(std::move(s));
     }
+    CADENZA_CHECK(r.remaining() == 0, path, " (songs): ", r.remaining(), " bytes after the last song");
     CADENZA_CHECK(!c.songs.empty(), path, ": the corpus holds no songs");
+    CADENZA_CHECK(kv["songs"] == std::to_string(c.songs.size()), path, ": the header announces ", kv["songs"],
+                  " songs but ", c.songs.size(), " are stored");
     return c;
 }
 

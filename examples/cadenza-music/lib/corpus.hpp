@@ -53,12 +53,19 @@ struct Corpus {
 std::vector<std::string> tokenize(const midi::MidiFile& file, Encoding encoding, bool rests,
                                   Parts parts);
 
-// Files named directly, plus MIDI files found (recursively) in folders named; sorted.
-std::vector<std::string> find_midi_files(const std::vector<std::string>& inputs);
+// Files named directly, plus MIDI files found (recursively, following links to
+// folders, never into one twice) in folders named, each folder's sorted.
+// Entries of a folder that cannot be read (a link loop, a dangling link, a
+// FIFO or device named like a MIDI file) are added to `skipped` with the reason.
+// Throws cadenza::Error for an input that does not exist or a folder without
+// MIDI files.
+std::vector<std::string> find_midi_files(const std::vector<std::string>& inputs,
+                                         std::vector<std::pair<std::string, std::string>>& skipped);
 
 struct PrepareReport {
     int files_read = 0;
-    std::vector<std::pair<std::string, std::string>> skipped;  // file, reason
+    std::vector<std::pair<std::string, std::string>> skipped;   // file, reason
+    std::vector<std::pair<std::string, std::string>> warnings;  // file, what was tolerated
     int64_t tokens = 0;
     int unique_pitches = 0;
     int64_t drum_notes = 0;
@@ -75,5 +82,8 @@ Corpus load_corpus(const std::string& path);
 std::map<std::string, std::string> parse_key_values(const std::string& text);
 // The "vocabulary" section of a corpus or checkpoint.
 music::Vocabulary read_vocabulary(const io::Container& in);
+// Every token of `vocabulary` is one `encoding` makes (or <unk>); throws
+// cadenza::Error naming `where` and the first token that is not.
+void check_vocabulary(const music::Vocabulary& vocabulary, Encoding encoding, const std::string& where);
 
 }  // namespace cadenza::app

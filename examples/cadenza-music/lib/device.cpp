@@ -1,6 +1,10 @@
 // examples/cadenza-music/lib/device.cpp: see device.hpp.
 #include "device.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
 #include "cadenza/backend/eigen_backend.hpp"
 #ifdef CADENZA_HAVE_CUDA
 #include "cadenza/cuda/cuda_backend.hpp"
@@ -18,6 +22,13 @@ Device parse_device(const std::string& name, const std::string& where) {
 }
 
 std::shared_ptr<Backend<float>> make_backend(Device device, int threads) {
+    // Far more threads than cores only thrash (4096 on 2 cores ran 100 times
+    // slower): at most four per core.
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    if (threads > 4 * cores) {
+        std::fprintf(stderr, "notice: --threads %d on %d cores; using %d\n", threads, cores, 4 * cores);
+        threads = 4 * cores;
+    }
     if (device == Device::cpu) return std::make_shared<EigenBackend<float>>(threads);
 #ifdef CADENZA_HAVE_CUDA
     return std::make_shared<cuda::CudaBackend<float>>(0);

@@ -43,14 +43,23 @@ int choose_token(const float* z, int V, const SamplingOptions& o, uint64_t index
     return order[keep - 1];
 }
 
-std::vector<int> primer_ids(const std::string& path, const Checkpoint& k) {
+std::vector<int> primer_ids(const std::string& path, const Checkpoint& k, std::vector<std::string>& notices) {
     midi::MidiFile f = midi::read_midi(path);
+    const std::vector<std::string> tokens = tokenize(f, k.encoding, k.rests, k.parts);
+    CADENZA_CHECK(!tokens.empty(), path, ": the primer gives no tokens (no pitched notes in the part read)");
     std::vector<int> ids;
-    for (const auto& t : tokenize(f, k.encoding, k.rests, k.parts))
-        if (k.vocabulary.contains(t) || k.vocabulary.has_unknown())
-            ids.push_back(k.vocabulary.encode(t));
-    CADENZA_CHECK(!ids.empty(), path, ": none of its tokens are in the model's vocabulary of ",
-                  k.vocabulary.size(), "; the primer cannot start the piece");
+    size_t unknown = 0;
+    for (const auto& t : tokens) {
+        if (k.vocabulary.contains(t)) ids.push_back(k.vocabulary.encode(t));
+        else if (++unknown, k.vocabulary.has_unknown()) ids.push_back(k.vocabulary.encode(t));
+    }
+    CADENZA_CHECK(unknown < tokens.size(), path, ": none of its ", tokens.size(),
+                  " tokens are in the model's vocabulary of ", k.vocabulary.size(),
+                  "; the primer cannot start the piece");
+    if (unknown > 0)
+        notices.push_back("primer " + path + ": " + std::to_string(unknown) + " of its " +
+                          std::to_string(tokens.size()) + " tokens are not in the model's vocabulary (" +
+                          (k.vocabulary.has_unknown() ? "read as <unk>" : "left out") + ")");
     return ids;
 }
 
@@ -58,9 +67,10 @@ GenerateResult compose(Checkpoint& k, const GenerateRequest& req) {
     Sequential<float>& model = *k.model;
     const int V = int(k.vocabulary.size());
     const int T = k.settings.seq_len;
+    GenerateResult out;
     std::vector<int> seed;
     if (!req.primer.empty()) {
-        seed = primer_ids(req.primer, k);
+        seed = primer_ids(req.primer, k, out.notices);
     } else {
         CADENZA_CHECK(!k.seed_windows.empty(), req.checkpoint,
                       ": holds no seed windows; give a --primer");
@@ -69,7 +79,6 @@ GenerateResult compose(Checkpoint& k, const GenerateRequest& req) {
         seed.assign(window.begin(), window.end());
     }
     Backend<float>& be = model.backend();
-    GenerateResult out;
     std::vector<float> logits(static_cast<size_t>(V));
     auto t0 = std::chrono::steady_clock::now();
     if (k.settings.model == ModelKind::paper) {

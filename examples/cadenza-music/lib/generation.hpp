@@ -44,10 +44,13 @@ struct GenerateRequest {
 struct GenerateResult {
     std::vector<std::string> tokens;
     double seconds = 0;
+    std::vector<std::string> notices;  // e.g. primer tokens the vocabulary does not know
 };
 
-// The primer file's tokens that the model's vocabulary knows.
-std::vector<int> primer_ids(const std::string& path, const Checkpoint& k);
+// The primer file's tokens that the model's vocabulary knows (or <unk> for
+// the others, when the vocabulary has it); a notice says how many it did not
+// know. Throws cadenza::Error when it knows none.
+std::vector<int> primer_ids(const std::string& path, const Checkpoint& k, std::vector<std::string>& notices);
 
 // `req.length` tokens from the checkpoint's model (req's sampling, primer).
 GenerateResult compose(Checkpoint& k, const GenerateRequest& req);

@@ -39,6 +39,14 @@ History parse_history(const std::string& csv) {
     return h;
 }
 
+bool is_plausible(const History& h) {
+    for (size_t i = 0; i < h.epoch.size(); ++i)
+        if (h.epoch[i] != double(i + 1) || !std::isfinite(h.loss[i]) || !std::isfinite(h.accuracy[i]) ||
+            h.accuracy[i] < 0 || h.accuracy[i] > 1)
+            return false;
+    return true;
+}
+
 std::string accuracy_chart(const History& h) {
     svg::LineChart c{"Accuracy per epoch (Fig. 8, 10)", "epoch", "accuracy", {}};
     c.integer_x = true;

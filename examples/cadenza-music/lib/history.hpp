@@ -21,6 +21,10 @@ const char* history_header();
 // an empty or unparsable cell (no validation set) is NaN, a gap in the curve.
 History parse_history(const std::string& csv);
 
+// A history a run could have written: epochs 1, 2, ..., n in order, every
+// training loss and accuracy finite (validation may be missing: NaN).
+bool is_plausible(const History& h);
+
 // SVG documents of accuracy and loss per epoch, training and validation.
 std::string accuracy_chart(const History& h);
 std::string loss_chart(const History& h);

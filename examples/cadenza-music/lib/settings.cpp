@@ -1,6 +1,7 @@
 // examples/cadenza-music/lib/settings.cpp: see settings.hpp.
 #include "settings.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include "cadenza/error.hpp"
@@ -62,7 +63,26 @@ Settings Settings::parse(const std::string& text, const std::string& where) {
         else if (k == "embedding") num(s.embedding);
         else if (k == "corpus") s.corpus = v;
     }
+    s.check(where);
     return s;
+}
+
+void Settings::check(const std::string& where) const {
+    auto in = [&](const char* name, double value, double lo, double hi) {
+        CADENZA_CHECK(std::isfinite(value) && value >= lo && value <= hi, where, ": setting ", name, " = ", value,
+                      " is outside ", lo, "..", hi);
+    };
+    in("epochs", epochs, 1, 1000000);
+    in("batch", batch, 1, 65536);
+    in("seq_len", seq_len, 1, 100000);
+    in("val_fraction", val_fraction, 0.0, 0.9);
+    in("patience", patience, 0, 1000000);
+    in("threads", threads, 0, 4096);
+    in("lr", lr, 1e-9, 10.0);
+    in("clip_norm", clip_norm, 0.0, 1e9);
+    in("units", units, 0, 8192);
+    in("dense", dense, 1, 65536);
+    in("embedding", embedding, 1, 65536);
 }
 
 }  // namespace cadenza::app

@@ -40,8 +40,11 @@ struct Settings {
 
     // "key value" lines, numbers at full precision.
     std::string serialize() const;
-    // Throws cadenza::Error naming `where` and the setting that is malformed.
+    // Throws cadenza::Error naming `where` and the setting that is malformed
+    // or outside the range `train` accepts.
     static Settings parse(const std::string& text, const std::string& where);
+    // Every setting within the range `train` accepts; throws naming `where`.
+    void check(const std::string& where) const;
 };
 
 }  // namespace cadenza::app

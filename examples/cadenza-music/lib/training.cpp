@@ -11,6 +11,7 @@
 #include "history.hpp"
 #include "models.hpp"
 #include "progress_bar.hpp"
+#include "run_folder.hpp"
 
 namespace cadenza::app {
 
@@ -66,42 +67,54 @@ struct Run {
     std::shared_ptr<Backend<float>> backend;
 };
 
-// A resumed run from its last.ckpt (epochs and threads may be changed), or a
-// new one in an empty folder.
+// A resumed run from its last.ckpt (epochs and threads may be changed; the
+// run's own thread count otherwise), or a new one in an empty folder. The
+// caller holds the folder's lock.
 Run open_run(const TrainRequest& req, const RunFiles& files) {
     Run run;
-    run.backend = make_backend(req.device, req.settings.threads);
     if (req.resume) {
-        CADENZA_CHECK(fs::exists(files.last), req.run_dir,
-                      ": nothing to resume (no last.ckpt in the folder)");
-        Checkpoint k = load_checkpoint(files.last, run.backend);
+        CADENZA_CHECK(fs::exists(files.last), req.run_dir, ": nothing to resume (no last.ckpt in the folder)");
+        const io::Container c = io::Container::load(files.last);
+        const Settings saved = Settings::parse(c.get("settings"), files.last + " (settings)");
+        run.backend = make_backend(req.device, req.threads_given ? req.settings.threads : saved.threads);
+        Checkpoint k = load_checkpoint(c, run.backend);
         run.settings = k.settings;
         if (req.epochs_given) run.settings.epochs = req.settings.epochs;
         if (req.threads_given) run.settings.threads = req.settings.threads;
         run.progress = k.progress;
         const std::string corpus_path = req.corpus.empty() ? run.settings.corpus : req.corpus;
         run.corpus = load_corpus(corpus_path);
-        CADENZA_CHECK(run.corpus.vocabulary.tokens() == k.vocabulary.tokens(), corpus_path,
-                      ": its vocabulary (", run.corpus.vocabulary.size(),
-                      " tokens) is not the one the run in ", req.run_dir, " was trained with (",
-                      k.vocabulary.size(), " tokens)");
+        CADENZA_CHECK(run.corpus.vocabulary.tokens() == k.vocabulary.tokens(), corpus_path, ": its vocabulary (",
+                      run.corpus.vocabulary.size(), " tokens) is not the one the run in ", req.run_dir,
+                      " was trained with (", k.vocabulary.size(), " tokens)");
         run.model = std::move(k.model);
-        std::fprintf(stderr, "resuming %s after epoch %d of %d\n", req.run_dir.c_str(),
-                     run.progress.epoch, run.settings.epochs);
+        std::fprintf(stderr, "resuming %s after epoch %d of %d\n", req.run_dir.c_str(), run.progress.epoch,
+                     run.settings.epochs);
         return run;
     }
-    CADENZA_CHECK(
-        !fs::exists(files.last), req.run_dir,
-        ": already holds a run (last.ckpt); use --resume to continue it or choose another folder");
+    CADENZA_CHECK(!fs::exists(files.last), req.run_dir,
+                  ": already holds a run (last.ckpt); use --resume to continue it or choose another folder");
+    run.backend = make_backend(req.device, req.settings.threads);
     run.settings = req.settings;
     run.corpus = load_corpus(req.corpus);
     run.settings.corpus = fs::absolute(req.corpus).string();
-    std::error_code ec;
-    fs::create_directories(req.run_dir, ec);
-    CADENZA_CHECK(!ec, req.run_dir, ": cannot create the folder (", ec.message(), ")");
     run.model = build_model(run.settings, int(run.corpus.vocabulary.size()), run.backend);
     run.progress.history_csv = history_header();
     return run;
+}
+
+// A resumed run whose best.ckpt is gone: when the last epoch was the best,
+// last.ckpt holds its weights and best.ckpt is written again from them.
+void restore_best(Run& run, const RunData& data, const RunFiles& files) {
+    if (run.progress.best_epoch == 0 || fs::exists(files.best)) return;
+    if (run.progress.best_epoch == run.progress.epoch) {
+        save_checkpoint(files.best, *run.model, run.corpus, run.settings, run.progress, data.seed_windows);
+        std::fprintf(stderr, "best.ckpt was missing; written again from last.ckpt (epoch %d, the best)\n",
+                     run.progress.epoch);
+    } else {
+        std::fprintf(stderr, "notice: best.ckpt (epoch %d) is missing; the next better epoch writes it\n",
+                     run.progress.best_epoch);
+    }
 }
 
 void print_run(const Run& run, const RunData& data) {
@@ -195,8 +208,15 @@ RunData make_run_data(const Corpus& corpus, const Settings& s) {
 
 int run_train(const TrainRequest& req) {
     const RunFiles files(req.run_dir);
+    if (req.resume) CADENZA_CHECK(fs::is_directory(req.run_dir), req.run_dir, ": no such run folder to resume");
+    if (!req.resume) load_corpus(req.corpus);  // a bad corpus leaves no run folder behind
+    const RunFolderLock lock(req.run_dir);
+    for (const std::string& name : lock.remove_stale_temporaries())
+        std::fprintf(stderr, "removed %s, a temporary file left by a run that was stopped while writing\n",
+                     (fs::path(req.run_dir) / name).string().c_str());
     Run run = open_run(req, files);
     const RunData data = make_run_data(run.corpus, run.settings);
+    restore_best(run, data, files);
     print_run(run, data);
     const Settings& s = run.settings;
     if (run.progress.epoch >= s.epochs) {
@@ -224,9 +244,12 @@ int run_train(const TrainRequest& req) {
                      e.what(), run.progress.epoch, req.run_dir.c_str());
         return 3;
     }
-    std::printf("done: %s (last), %s (best, epoch %d), %s, accuracy.svg, loss.svg\n",
-                files.last.c_str(), files.best.c_str(), run.progress.best_epoch,
-                files.history.c_str());
+    std::string written;
+    for (const auto& [path, what] : {std::pair<std::string, std::string>{files.last, " (last)"},
+                                     {files.best, " (best, epoch " + std::to_string(run.progress.best_epoch) + ")"},
+                                     {files.history, ""}})
+        if (fs::exists(path)) written += (written.empty() ? "" : ", ") + path + what;
+    std::printf("done: %s, accuracy.svg, loss.svg\n", written.c_str());
     return 0;
 }
 

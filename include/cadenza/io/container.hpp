@@ -103,6 +103,13 @@ public:
         CADENZA_CHECK(k <= n_ - pos_, where_, ": byte ", base_ + pos_, ": expected ", what, " (",
                       k, " bytes) but only ", n_ - pos_, " remain; the file is truncated or corrupt");
     }
+    // `count` items of `item_bytes` each must remain (checked without
+    // overflowing, before anything is allocated for them).
+    void need_items(uint64_t count, size_t item_bytes, const char* what) const {
+        CADENZA_CHECK(count <= (n_ - pos_) / item_bytes, where_, ": byte ", base_ + pos_, ": expected ", what, " (",
+                      count, " items of ", item_bytes, " bytes) but only ", n_ - pos_,
+                      " bytes remain; the file is truncated or corrupt");
+    }
     [[noreturn]] void fail(const std::string& msg) const {
         throw Error(cadenza::detail::concat(where_, ": byte ", base_ + pos_, ": ", msg));
     }
@@ -186,7 +193,9 @@ public:
     }
 
     void save(const std::string& path) const { write_file_atomically(path, serialize()); }
-    static Container load(const std::string& path) { return parse(read_file(path), path); }
+    static Container load(const std::string& path) {
+        return parse(read_file(path, std::string(container_magic, 8)), path);
+    }
 
 private:
     std::map<std::string, std::string> sections_;

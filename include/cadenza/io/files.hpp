@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -102,18 +103,39 @@ inline void write_file_atomically(const std::string& path, const std::string& by
     detail::call_write_hook("renamed", path);
 }
 
-// The whole file. Throws cadenza::Error naming `path` when it cannot be read.
-inline std::string read_file(const std::string& path) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw Error(path + ": cannot open the file for reading (" + std::strerror(errno) + ")");
-    std::string bytes;
-    char buffer[1 << 16];
-    size_t got;
-    while ((got = std::fread(buffer, 1, sizeof buffer, f)) > 0) bytes.append(buffer, got);
-    const bool failed = std::ferror(f) != 0;
-    const int error = errno;
-    std::fclose(f);
-    if (failed) throw Error(path + ": reading the file failed (" + std::strerror(error) + ")");
+// The whole file (symlinks followed). Throws cadenza::Error naming `path`
+// when it cannot be opened or read, and, before reading anything, when it is
+// a folder or not a regular file (a device like /dev/zero, a FIFO, a socket:
+// they could block or never end). With `magic`, only that many bytes are read
+// first, and when they differ the call returns just them, so the caller's
+// parser rejects a foreign file without reading all of it. The file's size
+// at opening bounds what is read.
+inline std::string read_file(const std::string& path, const std::string& magic = "") {
+    // Non-blocking, so that opening a FIFO does not wait for a writer.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw Error(path + ": cannot open the file for reading (" + std::strerror(errno) + ")");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) throw Error(path + ": cannot examine the file (" + std::strerror(errno) + ")");
+    if (S_ISDIR(info.st_mode)) throw Error(path + ": is a folder, not a file");
+    if (!S_ISREG(info.st_mode)) throw Error(path + ": is not a regular file (a device, FIFO or socket)");
+    std::string bytes(size_t(info.st_size), '\0');
+    size_t got = 0;
+    auto read_up_to = [&](size_t want) {
+        while (got < want) {
+            const ssize_t n = ::read(fd, &bytes[got], want - got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw Error(path + ": reading the file failed (" + std::strerror(errno) + ")");
+            if (n == 0) return;  // shorter than it was a moment ago
+            got += size_t(n);
+        }
+    };
+    read_up_to(std::min(bytes.size(), magic.size()));
+    if (bytes.compare(0, got, magic) == 0 && got == magic.size()) read_up_to(bytes.size());
+    bytes.resize(got);
     return bytes;
 }
 

@@ -64,8 +64,8 @@ std::unique_ptr<Layer<T>> make_layer(const std::string& kind, const LayerConfig&
         const std::string& v = get(key);
         char* end = nullptr;
         long n = std::strtol(v.c_str(), &end, 10);
-        CADENZA_CHECK(end && *end == '\0' && !v.empty() && n > 0 && n < (1L << 30), where, ": layer ",
-                      kind, " setting ", key, "=", v, " is not a positive integer");
+        CADENZA_CHECK(end && *end == '\0' && !v.empty() && n > 0 && n <= (1L << 20), where, ": layer ",
+                      kind, " setting ", key, "=", v, " is not an integer in 1..1048576");
         return static_cast<int>(n);
     };
     if (kind == "LSTM") {
@@ -107,7 +107,7 @@ void load_parameters(Sequential<T>& m, const Container& c) {
     uint64_t n = r.get<uint64_t>("the parameter count");
     CADENZA_CHECK(n == uint64_t(m.parameter_count()), c.source(), ": the file holds ", n,
                   " parameters but the model has ", m.parameter_count());
-    r.need(n * sizeof(T), "the parameter values");
+    r.need_items(n, sizeof(T), "the parameter values");
     std::vector<T> host(static_cast<size_t>(n));
     r.get_bytes(host.data(), host.size() * sizeof(T), "the parameter values");
     m.backend().upload(host.data(), m.parameters().data(), int64_t(n));
@@ -167,7 +167,7 @@ void load_optimizer(Sequential<T>& m, const Container& c) {
         uint64_t n = r.get<uint64_t>("a state tensor length");
         CADENZA_CHECK(n == uint64_t(t->numel()), c.source(), ": optimizer state '", name, "' holds ",
                       n, " values, the model needs ", t->numel());
-        r.need(n * sizeof(T), "the optimizer state values");
+        r.need_items(n, sizeof(T), "the optimizer state values");
         std::vector<T> host(static_cast<size_t>(n));
         r.get_bytes(host.data(), host.size() * sizeof(T), "the optimizer state values");
         m.backend().upload(host.data(), t->data(), int64_t(n));
@@ -220,7 +220,13 @@ std::unique_ptr<Sequential<T>> load_model(
             ls >> seed;
         } else if (key == "input") {
             int64_t d;
-            while (ls >> d) input.push_back(d);
+            while (ls >> d) {
+                CADENZA_CHECK(d >= 1 && d <= (int64_t(1) << 20), at, ": input dimension ", d, " is outside 1..",
+                              int64_t(1) << 20);
+                CADENZA_CHECK(input.rank() < Shape::max_rank, at, ": more than ", Shape::max_rank,
+                              " input dimensions");
+                input.push_back(d);
+            }
             have_input = true;
         } else if (key == "layer") {
             std::string kind, kv;
@@ -238,7 +244,18 @@ std::unique_ptr<Sequential<T>> load_model(
     }
     CADENZA_CHECK(have_input && input.rank() > 0, where, ": no 'input' line");
     CADENZA_CHECK(model->size() > 0, where, ": no layers");
-    model->build(input, seed);
+    // The parameters section says how many values it holds; the layers must
+    // give exactly that many before anything is allocated for them.
+    ByteReader counted(c.get("parameters"), c.source() + " (parameters)");
+    const uint64_t stored = counted.get<uint64_t>("the parameter count");
+    CADENZA_CHECK(stored == (counted.remaining() / sizeof(T)) && counted.remaining() % sizeof(T) == 0, c.source(),
+                  ": the parameters section announces ", stored, " values but holds ", counted.remaining(),
+                  " bytes");
+    try {
+        model->build(input, seed, int64_t(stored));
+    } catch (const Error& e) {
+        throw Error(where + ": " + e.what());
+    }
     load_parameters(*model, c);
     if (c.has("optimizer")) load_optimizer(*model, c);
     return model;

@@ -91,7 +91,9 @@ public:
     }
 
     // Fix shapes, allocate the flat buffers and initialise from the seed.
-    void build(const Shape& input, uint64_t seed = 0) {
+    // `expected_parameters` (when not -1): the count the shapes must give,
+    // checked before anything is allocated (a checkpoint's stored count).
+    void build(const Shape& input, uint64_t seed = 0, int64_t expected_parameters = -1) {
         CADENZA_CHECK(!layers_.empty(), "a model needs at least one layer");
         CADENZA_CHECK(!built_, "build() was already called");
         input_shape_ = input;
@@ -102,9 +104,14 @@ public:
             layers_[i]->attach(be_.get(), static_cast<uint32_t>(i));
             s = layers_[i]->build(s);
             offsets_.push_back(total);
-            total += layers_[i]->parameter_count();
+            const int64_t count = layers_[i]->parameter_count();
+            CADENZA_CHECK(count >= 0 && !__builtin_add_overflow(total, count, &total),
+                          "the model's parameter count overflows 64 bits at layer ", i, " (", layers_[i]->kind(),
+                          ")");
             caches_.push_back(layers_[i]->make_cache());
         }
+        CADENZA_CHECK(expected_parameters < 0 || total == expected_parameters, "the model's layers hold ", total,
+                      " parameters but ", expected_parameters, " were expected");
         params_ = be_->zeros({total});
         grads_ = be_->zeros({total});
         for (size_t i = 0; i < layers_.size(); ++i)

@@ -42,16 +42,15 @@ inline std::vector<Bar> make_bars(const std::vector<std::pair<int64_t, int64_t>>
     return bars;
 }
 
-// The measures of one track and the points that split its rests.
-struct TrackMeasures {
-    std::vector<Bar> bars;
-    std::vector<int64_t> meta_points;  // units: time/key signatures, tempi, instruments
+// A track's time signatures (as (offset, bar length) in units, in order) and
+// the points that split its rests: time and key signatures, tempi and
+// instruments, of the track and of the conductor (tracks before it without notes).
+struct TrackTimeline {
+    std::vector<std::pair<int64_t, int64_t>> signatures;
+    std::vector<int64_t> meta_points;
 };
 
-// Step 3's barlines: `elements` are the track's quantized elements,
-// `instrument_ticks` the ticks of its instruments (instruments.hpp).
-inline TrackMeasures track_measures(const midi::MidiFile& file, int track,
-                                    const std::vector<ScoreElement>& elements,
+inline TrackTimeline track_timeline(const midi::MidiFile& file, int track,
                                     const std::vector<int64_t>& instrument_ticks, double tpq,
                                     const std::vector<int>& divisors) {
     std::vector<bool> has_notes(size_t(std::max(file.track_count, 1)) + 64, false);
@@ -66,26 +65,129 @@ inline TrackMeasures track_measures(const midi::MidiFile& file, int track,
                (t < track && !has_notes[size_t(t)]);
     };
     auto meta_offset = [&](int64_t tick) { return quantized_offset(tick, tpq, divisors); };
-    TrackMeasures m;
-    std::vector<std::pair<int64_t, int64_t>> signatures;
+    TrackTimeline m;
     for (const auto& ts : file.time_signatures) {
         if (!applies(ts.track)) continue;
         const int64_t bar =
             ts.denominator > 0 ? ts.numerator * 4 * kUnitsPerQuarter / ts.denominator : 0;
-        signatures.push_back({meta_offset(ts.tick), bar});
+        m.signatures.push_back({meta_offset(ts.tick), bar});
         m.meta_points.push_back(meta_offset(ts.tick));
     }
-    std::stable_sort(signatures.begin(), signatures.end(),
+    std::stable_sort(m.signatures.begin(), m.signatures.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& e : file.tempo_map)
         if (applies(e.track)) m.meta_points.push_back(meta_offset(e.tick));
     for (const auto& e : file.key_signatures)
         if (applies(e.track)) m.meta_points.push_back(meta_offset(e.tick));
     for (int64_t tick : instrument_ticks) m.meta_points.push_back(meta_offset(tick));
+    return m;
+}
+
+// Where time ends: the last element's end or meta point.
+inline int64_t timeline_end(const std::vector<ScoreElement>& elements, const TrackTimeline& timeline) {
     int64_t end = 0;
     for (const auto& e : elements) end = std::max(end, e.offset + e.duration);
-    for (int64_t p : m.meta_points) end = std::max(end, p);
-    m.bars = make_bars(signatures, end);
+    for (int64_t p : timeline.meta_points) end = std::max(end, p);
+    return end;
+}
+
+// The bar length in force at barline `barline` (make_bars' rule: the last
+// signature at or before it), and the first barline after `offset`.
+struct BarGrid {
+    std::vector<std::pair<int64_t, int64_t>> segments;  // (first barline, bar length), in order
+
+    explicit BarGrid(const std::vector<std::pair<int64_t, int64_t>>& signatures) {
+        int64_t start = 0, length = 4 * kUnitsPerQuarter;
+        size_t next = 0;
+        for (;;) {
+            while (next < signatures.size() && signatures[next].first <= start) length = signatures[next++].second;
+            if (length <= 0) length = 4 * kUnitsPerQuarter;
+            segments.push_back({start, length});
+            if (next == signatures.size()) break;
+            // The next signature takes effect at the first barline at or after it.
+            const int64_t o = signatures[next].first;
+            start += (o - start + length - 1) / length * length;
+        }
+    }
+    const std::pair<int64_t, int64_t>& segment_at(int64_t offset) const {
+        auto it = std::upper_bound(segments.begin(), segments.end(), offset,
+                                   [](int64_t o, const auto& s) { return o < s.first; });
+        return *(it == segments.begin() ? it : it - 1);
+    }
+    int64_t first_barline_after(int64_t offset) const {
+        const auto& [start, length] = segment_at(offset);
+        const int64_t barline = start + ((offset - start) / length + 1) * length;
+        // A later segment may begin before that barline would come.
+        auto it = std::upper_bound(segments.begin(), segments.end(), offset,
+                                   [](int64_t o, const auto& s) { return o < s.first; });
+        return it != segments.end() && it->first < barline ? it->first : barline;
+    }
+};
+
+// The bound on work per song (docs/music-encoding.md): a stretch of time in
+// which nothing starts (no note, chord, rest's end or meta event) keeps at
+// most `max_quiet_bars` whole bars; the bars beyond are cut out of the
+// timeline, and everything after moves earlier by whole bars, so barlines keep
+// their place. A silence of a million bars is then `max_quiet_bars` rest
+// tokens (and a note sounding through it as many tied pieces) instead of a
+// million, and the bars, pieces and rests made below stay in proportion to
+// the notes and meta events of the file.
+inline void shorten_quiet_stretches(std::vector<ScoreElement>& elements, TrackTimeline& timeline,
+                                    int64_t max_quiet_bars) {
+    std::vector<int64_t> points = timeline.meta_points;
+    points.push_back(0);
+    points.push_back(timeline_end(elements, timeline));
+    for (const auto& e : elements) points.push_back(e.offset);
+    std::sort(points.begin(), points.end());
+    points.erase(std::unique(points.begin(), points.end()), points.end());
+    const BarGrid grid(timeline.signatures);
+    std::vector<std::pair<int64_t, int64_t>> cuts;  // [from, to) cut out, in order
+    for (size_t i = 0; i + 1 < points.size(); ++i) {
+        const int64_t b1 = grid.first_barline_after(points[i]);
+        if (b1 >= points[i + 1]) continue;
+        const int64_t length = grid.segment_at(b1).second;  // constant until the next point
+        const int64_t whole_bars = (points[i + 1] - b1) / length;
+        if (whole_bars > max_quiet_bars)
+            cuts.push_back({b1 + max_quiet_bars * length, b1 + whole_bars * length});
+    }
+    if (cuts.empty()) return;
+    std::vector<int64_t> removed_before(cuts.size() + 1, 0);  // total cut before cut k
+    for (size_t k = 0; k < cuts.size(); ++k)
+        removed_before[k + 1] = removed_before[k] + (cuts[k].second - cuts[k].first);
+    auto map = [&](int64_t x) {  // a time in the shortened timeline
+        const size_t k = size_t(std::upper_bound(cuts.begin(), cuts.end(), x,
+                                                 [](int64_t v, const auto& c) { return v < c.first; }) -
+                                cuts.begin());
+        int64_t removed = removed_before[k];
+        if (k > 0 && x < cuts[k - 1].second) removed -= cuts[k - 1].second - x;  // inside a cut
+        return x - removed;
+    };
+    for (auto& e : elements) {
+        const int64_t end = map(e.offset + e.duration);
+        e.offset = map(e.offset);
+        e.duration = end - e.offset;
+    }
+    for (auto& p : timeline.meta_points) p = map(p);
+    for (auto& s : timeline.signatures) s.first = map(s.first);
+}
+
+// The measures of one track and the points that split its rests.
+struct TrackMeasures {
+    std::vector<Bar> bars;
+    std::vector<int64_t> meta_points;  // units: time/key signatures, tempi, instruments
+};
+
+// Step 3's barlines: `elements` are the track's quantized elements (their
+// quiet stretches shortened here), `instrument_ticks` the ticks of its
+// instruments (instruments.hpp).
+inline TrackMeasures track_measures(const midi::MidiFile& file, int track, std::vector<ScoreElement>& elements,
+                                    const std::vector<int64_t>& instrument_ticks, double tpq,
+                                    const std::vector<int>& divisors, int64_t max_quiet_bars) {
+    TrackTimeline timeline = track_timeline(file, track, instrument_ticks, tpq, divisors);
+    shorten_quiet_stretches(elements, timeline, max_quiet_bars);
+    TrackMeasures m;
+    m.bars = make_bars(timeline.signatures, timeline_end(elements, timeline));
+    m.meta_points = std::move(timeline.meta_points);
     return m;
 }
 

@@ -79,4 +79,26 @@ inline std::vector<midi::Note> decode_paper_tokens(const std::vector<std::string
     return notes;
 }
 
+// Is `token` one the paper's encoding makes: a pitch name ("E-4"), a chord
+// of pitch classes in normal-order spelling ("4.9"), "rest", or "rest_" and a
+// quarter length as Python prints it ("rest_1.0", "rest_1/3")? Checks a
+// vocabulary read from a file against the encoding it claims.
+inline bool is_paper_token(const std::string& token) {
+    auto digits = [](const std::string& s) {
+        return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (token == "rest") return true;
+    if (token.rfind("rest_", 0) == 0) {
+        const std::string length = token.substr(5);
+        const size_t sep = length.find_first_of("./");
+        return sep != std::string::npos && digits(length.substr(0, sep)) && digits(length.substr(sep + 1));
+    }
+    try {
+        decode_paper_tokens({token}, 480);
+        return true;
+    } catch (const TokenError&) {
+        return false;
+    }
+}
+
 }  // namespace cadenza::music

@@ -180,4 +180,14 @@ inline std::vector<midi::Note> quantize_notes(const std::vector<midi::Note>& not
     return out;
 }
 
+// Is `token` one the rich encoding makes ("C4.E4:1/2", "R:1")?
+inline bool is_rich_token(const std::string& token) {
+    try {
+        decode_rich({token}, 480);
+        return true;
+    } catch (const TokenError&) {
+        return false;
+    }
+}
+
 }  // namespace cadenza::music

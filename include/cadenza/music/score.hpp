@@ -195,9 +195,9 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
     for (const auto& e : track_instruments(file, track)) instrument_ticks.push_back(e.tick);
     GatheredTrack gathered = gather_chords(file, track, tpq, divisors);
     add_meta_anchors(file, track, instrument_ticks, gathered.timed);
-    const std::vector<ScoreElement> elements = quantize_elements(gathered.timed, tpq, divisors);
-    const TrackMeasures measures =
-        track_measures(file, track, elements, instrument_ticks, tpq, divisors);
+    std::vector<ScoreElement> elements = quantize_elements(gathered.timed, tpq, divisors);
+    const TrackMeasures measures = track_measures(file, track, elements, instrument_ticks, tpq,
+                                                  divisors, options.max_quiet_bars);
     const auto in_bar = split_into_bars(elements, measures.bars);
     std::vector<ScoreElement> flat;
     for (size_t b = 0; b < measures.bars.size(); ++b) {

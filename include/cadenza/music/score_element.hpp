@@ -41,6 +41,9 @@ struct ScoreOptions {
     bool merge_tracks = true;    // false: the older spelling of parts = first_track
     std::vector<int> quarter_length_divisors = {4, 3};  // music21's default grid
     PartSelection parts = PartSelection::first_instrument;
+    // The bound on work per song: a stretch in which nothing starts keeps at
+    // most this many whole bars (measures.hpp, docs/music-encoding.md).
+    int64_t max_quiet_bars = 64;
 };
 
 }  // namespace cadenza::music

@@ -158,8 +158,13 @@ void curve_and_roll_figures(const ReportRequest& req, const ReportFiles& files, 
     // A chosen checkpoint shows the curves up to its own epoch (the paper's
     // Figs. 10-11 for 40 epochs); otherwise the run's whole history.
     const bool run_history = req.checkpoint.empty() && fs::exists(files.run / "history.csv");
-    const History h = parse_history(
-        run_history ? io::read_file((files.run / "history.csv").string()) : k.progress.history_csv);
+    History h = parse_history(run_history ? io::read_file((files.run / "history.csv").string()) : k.progress.history_csv);
+    if (run_history && !is_plausible(h)) {
+        std::printf("notice: %s is damaged (epochs out of order or numbers that are not); the curves show the "
+                    "checkpoint's own history instead\n",
+                    (files.run / "history.csv").string().c_str());
+        h = parse_history(k.progress.history_csv);
+    }
     if (!h.epoch.empty()) {
         figs.push_back(
             {"accuracy", "Training and validation accuracy per epoch", accuracy_chart(h)});
@@ -426,10 +431,21 @@ std::vector<std::pair<std::string, std::string>> page_summary(const ReportReques
     };
 }
 
+
+// Removes the scratch folder however the report ends.
+struct ScratchFolder {
+    fs::path path;
+    ~ScratchFolder() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
 }  // namespace
 
 int run_report(const ReportRequest& req) {
     const ReportFiles files = find_files(req);
+    const ScratchFolder scratch{files.work};
     Checkpoint k =
         load_checkpoint(files.checkpoint.string(), make_backend(Device::cpu, req.threads));
     const TrainingData training = load_training_data(k);
@@ -460,8 +476,6 @@ int run_report(const ReportRequest& req) {
     page.figures = figures;
     page.sheet_png = sheet;
     io::write_file_atomically((files.out / "index.html").string(), render_page(page));
-    std::error_code ec;
-    fs::remove_all(files.work, ec);
 
     std::printf("composed %zu pieces of %d tokens from %s (seeds %llu..%llu, %s)\n", pieces.size(),
                 req.length, files.checkpoint.string().c_str(), (unsigned long long)req.seed,

@@ -126,11 +126,15 @@ void legend(std::ostringstream& s, const Frame& f, const std::vector<std::string
 }
 
 // [lo, hi] of the finite values, widened when empty or flat; `from_zero` keeps 0 in.
+// A value a chart can place: finite and not absurd (a garbage file's 1e308
+// would turn every pixel coordinate into NaN).
+bool plottable(double v) { return std::isfinite(v) && std::fabs(v) < 1e12; }
+
 void range_of(const std::vector<double>& v, bool from_zero, double& lo, double& hi) {
     lo = from_zero ? 0 : INFINITY;
     hi = from_zero ? 0 : -INFINITY;
     for (double x : v)
-        if (std::isfinite(x)) lo = std::min(lo, x), hi = std::max(hi, x);
+        if (plottable(x)) lo = std::min(lo, x), hi = std::max(hi, x);
     if (!std::isfinite(lo)) lo = 0, hi = 1;
     if (hi - lo < 1e-12) hi = lo + (lo == 0 ? 1 : std::fabs(lo) * 0.1);
     if (!from_zero) {
@@ -167,7 +171,7 @@ std::string line_chart(const LineChart& c) {
         std::string path;
         bool pen_down = false;
         for (size_t k = 0; k < std::min(ser.x.size(), ser.y.size()); ++k) {
-            if (!std::isfinite(ser.y[k]) || !std::isfinite(ser.x[k])) {
+            if (!plottable(ser.y[k]) || !plottable(ser.x[k])) {
                 pen_down = false;
                 continue;
             }
