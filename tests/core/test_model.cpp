@@ -248,6 +248,26 @@ TEST_CASE("Temporary names are unique, so two writers of one file never mix thei
     std::remove(path.c_str());
 }
 
+TEST_CASE("An inference pass between training steps changes nothing", "[model][determinism]") {
+    // Inference lets Dropout (and Flatten of rank-2 input) pass their input
+    // through as their output; the next training pass must then write its
+    // output into memory of its own, not into that input (once it wrote the
+    // dropped-out values into the LSTM's saved states, and training after a
+    // validation pass differed from training without one).
+    auto a = paper_model(7, 6, 8, 12, 3), b = paper_model(7, 6, 8, 12, 3);
+    const ArrayData<float> data = toy_data(10, 6, 7, 4);
+    Tensor<float> x({6, 5, 1});
+    std::vector<int32_t> targets(5);
+    std::vector<int64_t> samples = {0, 1, 2, 3, 4};
+    data.fill(samples.data(), 5, x.data(), targets.data());
+    for (int step = 0; step < 3; ++step) {
+        a->forward(x, Mode::infer);  // a validation pass of the same batch size
+        a->train_batch(x, targets.data());
+        b->train_batch(x, targets.data());
+    }
+    for (int64_t i = 0; i < a->parameter_count(); ++i) REQUIRE(a->parameters()[i] == b->parameters()[i]);
+}
+
 TEST_CASE("A NaN loss stops training before the weights change", "[model]") {
     auto m = paper_model(5, 4, 4, 6, 1);
     Tensor<float> x({4, 2, 1});

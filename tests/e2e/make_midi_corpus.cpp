@@ -55,7 +55,12 @@ int main(int argc, char** argv) {
         o.format = f % 2;
         o.ticks_per_quarter = 480;
         o.microseconds_per_quarter = 500000 + 10000 * uint32_t(f);
-        cadenza::midi::write_midi(folder + "/song" + std::to_string(f) + ".mid", notes, o);
+        try {
+            cadenza::midi::write_midi(folder + "/song" + std::to_string(f) + ".mid", notes, o);
+        } catch (const cadenza::Error& e) {
+            std::fprintf(stderr, "make-midi-corpus: %s\n", e.what());
+            return 1;
+        }
     }
     return 0;
 }

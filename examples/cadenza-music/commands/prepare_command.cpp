@@ -30,6 +30,7 @@ int run_prepare(const PrepareOptions& o) {
     save_corpus(c, o.output);
     for (const auto& [file, why] : r.skipped)
         std::printf("skipped %s: %s\n", file.c_str(), why.c_str());
+    for (const auto& [file, what] : r.warnings) std::printf("warning %s: %s\n", file.c_str(), what.c_str());
     std::printf("files:            %d read, %zu skipped\n", r.files_read, r.skipped.size());
     std::printf("notes:            %lld (%lld drum notes dropped)\n", (long long)r.notes,
                 (long long)r.drum_notes);

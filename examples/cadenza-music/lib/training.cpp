@@ -151,9 +151,10 @@ bool finish_epoch(const EpochStats& e, Run& run, const RunData& data, const RunF
     } else {
         ++progress.epochs_without_improvement;
     }
+    // best before last: whatever stops the process between the two, the best
+    // epoch that last.ckpt's progress names has its best.ckpt on disk.
+    if (improved) save_checkpoint(files.best, *run.model, run.corpus, s, progress, data.seed_windows);
     save_checkpoint(files.last, *run.model, run.corpus, s, progress, data.seed_windows);
-    if (improved)
-        save_checkpoint(files.best, *run.model, run.corpus, s, progress, data.seed_windows);
     io::write_file_atomically(files.history, progress.history_csv);
     const History curves = parse_history(progress.history_csv);
     io::write_file_atomically((files.dir / "accuracy.svg").string(), accuracy_chart(curves));

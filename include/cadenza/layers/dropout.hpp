@@ -15,6 +15,7 @@ namespace cadenza {
 template <class T>
 struct DropoutCache : LayerCache<T> {
     Tensor<T> mask;  // like x: 0 or 1/(1-p)
+    Tensor<T> out;   // like x: the training output's own memory (y points here or at x)
     bool active = false;
 };
 
@@ -45,9 +46,12 @@ public:
             return k.y;
         }
         this->ensure(k.mask, x.shape());
-        this->ensure(k.y, x.shape());
+        // Into memory of our own: y may still point at an input of an earlier
+        // inference pass, which belongs to the layer before.
+        this->ensure(k.out, x.shape());
         this->be().dropout_mask(k.mask.data(), x.numel(), T(p_), ctx.seed, ctx.step, this->index_);
-        this->be().multiply(x.data(), k.mask.data(), k.y.data(), x.numel());
+        this->be().multiply(x.data(), k.mask.data(), k.out.data(), x.numel());
+        k.y = k.out.share();
         return k.y;
     }
 

@@ -10,6 +10,11 @@
 namespace cadenza {
 
 template <class T>
+struct FlattenCache : LayerCache<T> {
+    Tensor<T> out;  // [B, T*F]: the output's own memory (y points here, or at a rank-2 input)
+};
+
+template <class T>
 class Flatten final : public Layer<T> {
 public:
     std::string kind() const override { return "Flatten"; }
@@ -21,16 +26,19 @@ public:
         return this->output_shape_;
     }
 
-    const Tensor<T>& forward(const Tensor<T>& x, LayerCache<T>& k,
-                             const ForwardContext&) override {
+    std::unique_ptr<LayerCache<T>> make_cache() const override { return std::make_unique<FlattenCache<T>>(); }
+
+    const Tensor<T>& forward(const Tensor<T>& x, LayerCache<T>& base, const ForwardContext&) override {
+        auto& k = static_cast<FlattenCache<T>&>(base);
         if (x.rank() == 2) {  // already [B, F]
             k.y = x.share();
             return k.y;
         }
         CADENZA_CHECK(x.rank() == 3, "Flatten input must be [T, B, F], got ", x.shape().str());
         const int64_t T_ = x.dim(0), B = x.dim(1), F = x.dim(2);
-        this->ensure(k.y, {B, T_ * F});
-        this->be().swap_leading_axes(x.data(), k.y.data(), T_, B, F);
+        this->ensure(k.out, {B, T_ * F});  // our own memory, never the shared input of an earlier call
+        this->be().swap_leading_axes(x.data(), k.out.data(), T_, B, F);
+        k.y = k.out.share();
         return k.y;
     }
 
