@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <vector>
 
 #include "cadenza/core/config.hpp"
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
         } catch (const UsageError& e) {
             std::fprintf(stderr, "cadenza-music %s: %s\n", c.sub->get_name().c_str(), e.what());
             return 2;
+        } catch (const std::bad_alloc&) {
+            std::fprintf(stderr, "cadenza-music %s: ran out of memory\n", c.sub->get_name().c_str());
+            return 1;
         } catch (const std::exception& e) {
             std::fprintf(stderr, "cadenza-music: %s\n", e.what());
             return 1;

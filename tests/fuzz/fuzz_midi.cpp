@@ -1,20 +1,37 @@
-// libFuzzer entry point for the MIDI reader: any byte string must either
-// parse or throw MidiError; anything else (a crash, another exception, a
-// sanitizer report, a hang) is a bug. Built and run by tools/fuzz_midi.sh.
+// libFuzzer entry point for the MIDI reader and the tokenizers: any byte
+// string must either parse or throw MidiError; a file that parses must give
+// the paper's tokens (first instrument part and all parts, with rests) and
+// the rich tokens within bounded memory and time (tools/fuzz.sh runs it with
+// -malloc_limit_mb=512: one rest token per empty bar of a gap of 2^28 ticks
+// once took gigabytes). Anything else (a crash, another exception, a
+// sanitizer report, a hang, an allocation over the limit) is a bug.
 #include <cadenza/midi/midi_reader.hpp>
+#include <cadenza/music/rich_tokens.hpp>
+#include <cadenza/music/tokenize.hpp>
 
 #include <cstddef>
 #include <cstdint>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    namespace music = cadenza::music;
+    cadenza::midi::MidiFile file;
     try {
-        const cadenza::midi::MidiFile file = cadenza::midi::parse_midi(data, size, "fuzz.mid");
-        // Touch the results so the optimiser keeps the work and the sanitizers see it.
-        volatile double sink = 0.0;
-        for (const cadenza::midi::Note& note : file.notes) sink = sink + note.end_s - note.start_s;
-        (void)sink;
+        file = cadenza::midi::parse_midi(data, size, "fuzz.mid");
     } catch (const cadenza::midi::MidiError&) {
-        // Rejected input: the expected outcome for most mutations.
+        return 0;  // rejected input: the expected outcome for most mutations
     }
+    volatile size_t sink = 0;
+    for (const cadenza::midi::Note& note : file.notes) sink = sink + size_t(note.end_s > note.start_s);
+    music::ScoreOptions options;
+    options.include_rests = true;
+    sink = sink + music::paper_tokens(file, options).size();
+    options.parts = music::PartSelection::all_tracks;
+    sink = sink + music::paper_tokens(file, options).size();
+    std::vector<cadenza::midi::Note> pitched;
+    for (const auto& n : file.notes)
+        if (n.channel != music::kDrumChannel) pitched.push_back(n);
+    const int tpq = file.division.smpte ? 480 : file.division.ticks_per_quarter;
+    sink = sink + music::encode_rich(pitched, tpq).size();
+    (void)sink;
     return 0;
 }

@@ -269,8 +269,10 @@ void check_vocabulary(const music::Vocabulary& vocabulary, Encoding encoding, co
     }
 }
 
-Corpus load_corpus(const std::string& path) {
-    io::Container in = io::Container::load(path);
+Corpus load_corpus(const std::string& path) { return load_corpus(io::Container::load(path)); }
+
+Corpus load_corpus(const io::Container& in) {
+    const std::string& path = in.source();
     auto kv = parse_key_values(in.get("corpus"));
     CADENZA_CHECK(in.get("corpus").rfind("cadenza-corpus 1\n", 0) == 0, path,
                   ": not a Cadenza corpus (made by `cadenza-music prepare`)");

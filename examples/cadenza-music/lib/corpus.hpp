@@ -77,6 +77,8 @@ Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, 
                       Parts parts, int64_t min_count, PrepareReport& report);
 void save_corpus(const Corpus& corpus, const std::string& path);
 Corpus load_corpus(const std::string& path);
+// The same from a container already read (its source names it in messages).
+Corpus load_corpus(const io::Container& in);
 
 // "key value" lines, as the corpus and checkpoint headers hold them.
 std::map<std::string, std::string> parse_key_values(const std::string& text);
