@@ -8,10 +8,22 @@
 #include <benchmark/benchmark.h>
 
 #include "cadenza/cadenza.hpp"
+#include "machine.hpp"
 
 using namespace cadenza;
 
 namespace {
+
+bench::Machine machine;
+
+// GFLOP/s and the share of the machine's measured FMA peak (for the threads
+// the benchmark runs on: OMP_NUM_THREADS, all cores by default).
+void report_flops(benchmark::State& state, double flops) {
+    const double peak = omp_get_max_threads() > 1 ? machine.peak_all : machine.peak_1;
+    state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["%peak"] =
+        benchmark::Counter(flops * 1e-9 * 100 / peak, benchmark::Counter::kIsIterationInvariantRate);
+}
 
 Tensor<float> random_tensor(Shape s, uint64_t seed) {
     Tensor<float> t(s);
@@ -48,8 +60,7 @@ void LstmForward(benchmark::State& state) {
               H = int(state.range(3));
     LstmRig rig(T, B, I, H);
     for (auto _ : state) benchmark::DoNotOptimize(rig.lstm.forward(rig.x, *rig.cache, {}).data());
-    state.counters["GFLOP/s"] = benchmark::Counter(lstm_forward_flops(T, B, I, H) * 1e-9,
-                                                   benchmark::Counter::kIsIterationInvariantRate);
+    report_flops(state, lstm_forward_flops(T, B, I, H));
 }
 
 void LstmForwardBackward(benchmark::State& state) {
@@ -62,8 +73,7 @@ void LstmForwardBackward(benchmark::State& state) {
         benchmark::DoNotOptimize(rig.dx.data());
     }
     // The backward's GEMMs are twice the forward's (eq. 13-15, 17).
-    state.counters["GFLOP/s"] = benchmark::Counter(3 * lstm_forward_flops(T, B, I, H) * 1e-9,
-                                                   benchmark::Counter::kIsIterationInvariantRate);
+    report_flops(state, 3 * lstm_forward_flops(T, B, I, H));
 }
 
 void LstmStepBatch1(benchmark::State& state) {
@@ -74,8 +84,7 @@ void LstmStepBatch1(benchmark::State& state) {
         rig.lstm.step(rig.x.data(), 1, h.data(), c.data(), gates.data());
         benchmark::DoNotOptimize(h.data());
     }
-    state.counters["GFLOP/s"] = benchmark::Counter(lstm_forward_flops(1, 1, I, H) * 1e-9,
-                                                   benchmark::Counter::kIsIterationInvariantRate);
+    report_flops(state, lstm_forward_flops(1, 1, I, H));
 }
 
 // The paper's model (Fig. 7) at batch 128, vocabulary 373: forward, backward, Adam.
@@ -96,8 +105,7 @@ void PaperTrainStep(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(m.train_batch(x, y.data()).loss_sum);
     double flops = 3 * (lstm_forward_flops(T, B, 1, 128) + lstm_forward_flops(T, B, 128, 128) +
                         2.0 * B * 12800 * 256 + 2.0 * B * 256 * V);
-    state.counters["GFLOP/s"] =
-        benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    report_flops(state, flops);
 }
 
 // The stream model (Embedding 64, LSTM 256, LSTM 256, Dense V at every step) at
@@ -122,8 +130,7 @@ void StreamTrainStep(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(m.train_batch(x, y.data()).loss_sum);
     double flops = 3 * (lstm_forward_flops(T, B, E, H) + lstm_forward_flops(T, B, H, H) +
                         2.0 * T * B * H * V);
-    state.counters["GFLOP/s"] =
-        benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    report_flops(state, flops);
 }
 
 }  // namespace
@@ -136,4 +143,18 @@ BENCHMARK(LstmForwardBackward)->Args({100, 128, 128, 128})->Args({100, 128, 256,
 BENCHMARK(LstmStepBatch1)->Arg(128)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(PaperTrainStep)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    machine = bench::describe_machine();
+    char peaks[128];
+    std::snprintf(peaks, sizeof peaks, "%.1f GFLOP/s (1 thread), %.1f GFLOP/s (%d threads)", machine.peak_1,
+                  machine.peak_all, machine.threads);
+    benchmark::AddCustomContext("cpu", machine.cpu_model);
+    benchmark::AddCustomContext("simd_flags", machine.simd_flags);
+    benchmark::AddCustomContext("compiled_for", machine.compiled_for);
+    benchmark::AddCustomContext("fma_peak", peaks);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -34,6 +34,16 @@ struct FixedRhs {
     const T* B = nullptr;
     int ldb = 0;
     std::vector<T> packed;
+    // How `packed` is laid out (EigenBackend: packed_gemm.hpp's panels);
+    // none: B is used as it is.
+    enum class Packing { none, panels } packing = Packing::none;
+};
+
+// The LSTM's weights as its time loop uses them (Backend::prepare_recurrence).
+template <class T>
+struct RecurrentWeights {
+    FixedRhs<T> hidden;  // forward: W_hh^T [H, 4H]; backward: W_hh [4H, H]
+    FixedRhs<T> input;   // W_ih^T [I, 4H], when the backend folds the input projection into each step
 };
 
 template <class T>
@@ -78,6 +88,7 @@ public:
         rhs.B = B;
         rhs.ldb = ldb;
         rhs.packed.clear();
+        rhs.packing = FixedRhs<T>::Packing::none;
     }
     // C[M, N] = A[M, K] . op(B)[K, N], plus C when accumulate. Safe to call from
     // the threads of for_each_batch_slice. Default: gemm.
@@ -101,6 +112,51 @@ public:
     // dst[b, a, f] = src[a, b, f] for src [A, B, F]: swaps the two leading axes,
     // e.g. a sequence [T, B, F] into samples [B, T, F].
     virtual void swap_leading_axes(const T* src, T* dst, int64_t A, int64_t B, int64_t F) = 0;
+
+    // ---- LSTM recurrence: one time step, fused where a backend can -----------
+    // Does lstm_step_forward compute each step's input projection x[t] .
+    // W_ih^T itself? Then the layer skips the one GEMM over all T*B rows
+    // (a GPU prefers that one large GEMM; a CPU keeps the step's gates in
+    // cache by folding it into the step).
+    virtual bool fuses_input_projection() const { return false; }
+    // The weights prepared once per pass for the steps of `rows` rows in all
+    // (T * B): for the forward (backward false) the products x . W_ih^T and
+    // h . W_hh^T; for the backward dG . W_hh. W_ih [4H, I], W_hh [4H, H].
+    // Default: prepare_rhs of the ones the default steps use.
+    virtual void prepare_recurrence(int I, int H, const T* W_ih, const T* W_hh, int rows, bool backward,
+                                    RecurrentWeights<T>& w) {
+        if (backward) {
+            prepare_rhs(Trans::no, 4 * H, H, W_hh, H, rows, w.hidden);
+        } else {
+            prepare_rhs(Trans::yes, H, 4 * H, W_hh, H, rows, w.hidden);
+            if (fuses_input_projection()) prepare_rhs(Trans::yes, I, 4 * H, W_ih, I, rows, w.input);
+        }
+    }
+    // One forward step for n rows (eq. 1-6). x [n, I] (row stride ldx) is the
+    // step's input; gates [n, 4H] holds its projection x . W_ih^T when the
+    // backend does not fuse it (else anything), and receives the
+    // pre-activations, then the activations i, f, g, o (which the backward
+    // reads; with keep_activations false a backend may leave anything
+    // there). h_prev, c_prev, c, h [n, H]; bias [4H]. Default:
+    // gemm_fixed_rhs, then lstm_forward_pointwise. Safe to call from
+    // for_each_batch_slice's threads.
+    virtual void lstm_step_forward(int n, int I, int H, const T* x, int ldx, const T* h_prev,
+                                   const RecurrentWeights<T>& w, const T* bias, T* gates, const T* c_prev, T* c, T* h,
+                                   bool keep_activations) {
+        (void)keep_activations;
+        if (fuses_input_projection()) gemm_fixed_rhs(n, x, ldx, w.input, false, gates, 4 * H);
+        (void)I;
+        gemm_fixed_rhs(n, h_prev, H, w.hidden, true, gates, 4 * H);
+        lstm_forward_pointwise(n, H, gates, bias, c_prev, c, h);
+    }
+    // One backward step for n rows (eq. 7-13): dh [n, H] in: dh from step t+1
+    // (dy [n, H] or null is added), out: dh[t-1] = dG . W_hh; dc in/out;
+    // dgates [n, 4H] written. Default: lstm_backward_pointwise, then gemm_fixed_rhs.
+    virtual void lstm_step_backward(int n, int H, const T* gates, const T* c_prev, const T* c, const T* dy, T* dh,
+                                    T* dc, T* dgates, const RecurrentWeights<T>& w) {
+        lstm_backward_pointwise(n, H, gates, c_prev, c, dy, dh, dc, dgates);
+        gemm_fixed_rhs(n, dgates, 4 * H, w.hidden, false, dh, H);
+    }
 
     // ---- LSTM pointwise step (kernels/lstm_cell.hpp) --------------------------
     // gates [B, 4H]: in pre-activations (no bias), out activations i, f, g, o.

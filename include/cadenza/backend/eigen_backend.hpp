@@ -9,13 +9,11 @@
 #include <omp.h>
 
 #include <Eigen/Core>
-#if defined(CADENZA_USE_CBLAS)
-#include <cblas.h>
-#endif
 #include <algorithm>
 #include <vector>
 
 #include "cadenza/backend/host_backend.hpp"
+#include "cadenza/backend/lstm_steps.hpp"
 #include "cadenza/backend/packed_gemm.hpp"
 
 namespace cadenza {
@@ -51,39 +49,12 @@ public:
 
     void gemm(Trans ta, Trans tb, int M, int N, int K, T alpha, const T* A, int lda, const T* B,
               int ldb, T beta, T* C, int ldc) override {
-        // A weight gradient, dW = dG^T . X summed over all T*B rows (K long,
-        // M and N small): our kernel (packed_gemm.hpp), C's rows split across
-        // the threads. It measured faster than OpenBLAS for these shapes
-        // (docs/benchmarks.md has the numbers).
-        using Layout = packed_gemm::Layout<T>;
-        if (ta == Trans::yes && tb == Trans::no && alpha == T(1) &&
-            (beta == T(0) || beta == T(1)) && N >= Layout::width &&
-            M >= packed_gemm::kTileRows && K >= 4 * (M + N) && double(M) * N * K >= (1 << 22)) {
-            const int tiles = (M + packed_gemm::kTileRows - 1) / packed_gemm::kTileRows;
-#pragma omp parallel num_threads(threads_) if (!omp_in_parallel())
-            {
-                const int t = omp_get_thread_num(), n = omp_get_num_threads();
-                const int m0 = tiles * t / n * packed_gemm::kTileRows;
-                const int m1 = std::min(M, tiles * (t + 1) / n * packed_gemm::kTileRows);
-                if (m1 > m0)
-                    packed_gemm::multiply_transposed_a(m1 - m0, N, K, A + m0, lda, B, ldb,
-                                                       beta == T(1), C + int64_t(m0) * ldc, ldc);
-            }
-            return;
-        }
-#if defined(CADENZA_USE_CBLAS)
-        // Large products outside a parallel region go to the optimized BLAS,
-        // which measures faster there (docs/benchmarks.md); the per-step
-        // products of the time loops stay with Eigen, single-threaded per slice.
-        if (double(M) * N * K >= cblas_threshold && !omp_in_parallel()) {
-            const auto a = ta == Trans::no ? CblasNoTrans : CblasTrans;
-            const auto b = tb == Trans::no ? CblasNoTrans : CblasTrans;
-            if constexpr (sizeof(T) == 4)
-                cblas_sgemm(CblasRowMajor, a, b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-            else
-                cblas_dgemm(CblasRowMajor, a, b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-            return;
-        }
+#if defined(__GNUC__)
+        // Every product the layers ask for (alpha 1, beta 0 or 1) but the
+        // matrix-vector ones goes to our kernels (packed_gemm.hpp), which give
+        // each element the same bits whatever the thread count.
+        if (alpha == T(1) && (beta == T(0) || beta == T(1)) && M > 1)
+            return packed_product(ta, tb, M, N, K, A, lda, B, ldb, beta == T(1), C, ldc);
 #endif
         using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
         using Stride = Eigen::OuterStride<>;
@@ -108,7 +79,9 @@ public:
                 const int n0 = int(int64_t(N) * t / n), n1 = int(int64_t(N) * (t + 1) / n);
                 auto part = y.segment(n0, n1 - n0);
                 if (tb == Trans::no) part.noalias() += alpha * x * b.middleCols(n0, n1 - n0);
-                else part.noalias() += alpha * (b.middleRows(n0, n1 - n0) * x.transpose()).transpose();
+                else
+                    part.noalias() +=
+                        alpha * (b.middleRows(n0, n1 - n0) * x.transpose()).transpose();
             }
             return;
         }
@@ -126,23 +99,44 @@ public:
         }
     }
 
-    // The recurrent weights, packed once per forward or backward into the
-    // panels of packed_gemm.hpp; each step's product then skips the packing.
-    // Packing W_hh (128 x 512) costs about 24 us, and the packed product saves
-    // about 1.6 us even at one row (2.5 against Eigen's 4.1 us matrix-vector
-    // product), so it pays from a couple of dozen rows in all: the paper's
-    // 100-step window at batch 1 packs, the stream model's single step does not.
+    // A right-hand side used by many products, packed once (packed_gemm.hpp);
+    // for a couple of dozen rows in all the packing pays for itself (the
+    // stream model's single generation step does not pack).
     void prepare_rhs(Trans tb, int K, int N, const T* B, int ldb, int rows,
                      FixedRhs<T>& rhs) override {
         Backend<T>::prepare_rhs(tb, K, N, B, ldb, rows, rhs);
-        if (rows < 32) return;
+        if (rows < kPackRows) return;
         rhs.packed.resize(size_t(packed_gemm::Layout<T>::size(K, N)));
         packed_gemm::pack(tb == Trans::yes, K, N, B, ldb, rhs.packed.data());
+        rhs.packing = FixedRhs<T>::Packing::panels;
     }
     void gemm_fixed_rhs(int M, const T* A, int lda, const FixedRhs<T>& rhs, bool accumulate, T* C,
                         int ldc) override {
-        if (rhs.packed.empty()) return Backend<T>::gemm_fixed_rhs(M, A, lda, rhs, accumulate, C, ldc);
+        if (rhs.packing != FixedRhs<T>::Packing::panels)
+            return Backend<T>::gemm_fixed_rhs(M, A, lda, rhs, accumulate, C, ldc);
         packed_gemm::multiply(M, rhs.N, rhs.K, A, lda, rhs.packed.data(), accumulate, C, ldc);
+    }
+
+    // The LSTM's steps (lstm_steps.hpp): each step's products (the input
+    // projection too) and its gate math a tile of rows at a time, on the
+    // weights packed as panels by prepare_rhs.
+#if defined(__GNUC__)
+    bool fuses_input_projection() const override { return true; }
+#endif
+    void lstm_step_forward(int n, int I, int H, const T* x, int ldx, const T* h_prev, const RecurrentWeights<T>& w,
+                           const T* bias, T* gates, const T* c_prev, T* c, T* h, bool keep_activations) override {
+        using P = typename FixedRhs<T>::Packing;
+        if (w.hidden.packing != P::panels || w.input.packing != P::panels)
+            return Backend<T>::lstm_step_forward(n, I, H, x, ldx, h_prev, w, bias, gates, c_prev, c, h,
+                                                 keep_activations);
+        lstm_steps::forward_step(n, I, H, x, ldx, h_prev, w.input.packed.data(), w.hidden.packed.data(), bias, gates,
+                                 c_prev, c, h);
+    }
+    void lstm_step_backward(int n, int H, const T* gates, const T* c_prev, const T* c, const T* dy, T* dh, T* dc,
+                            T* dgates, const RecurrentWeights<T>& w) override {
+        if (w.hidden.packing != FixedRhs<T>::Packing::panels)
+            return Backend<T>::lstm_step_backward(n, H, gates, c_prev, c, dy, dh, dc, dgates, w);
+        lstm_steps::backward_step(n, H, gates, c_prev, c, dy, dh, dc, dgates, w.hidden.packed.data());
     }
 
     void lstm_forward_pointwise(int B, int H, T* gates, const T* bias, const T* c_prev, T* c,
@@ -154,7 +148,8 @@ public:
             T* cr = c + static_cast<int64_t>(b) * H;
             T* hr = h + static_cast<int64_t>(b) * H;
 #pragma omp simd
-            for (int j = 0; j < H; ++j) kernels::lstm_cell_forward(j, H, g, bias, cp[j], cr[j], hr[j]);
+            for (int j = 0; j < H; ++j)
+                kernels::lstm_cell_forward(j, H, g, bias, cp[j], cr[j], hr[j]);
         }
     }
 
@@ -218,9 +213,9 @@ public:
             int64_t r0 = rows * t / n, r1 = rows * (t + 1) / n;
             double s = 0;
             for (int64_t r = r0; r < r1; ++r)
-                s += kernels::softmax_cross_entropy_row(V, logits + r * V, targets[r],
-                                                        dloss_per_row,
-                                                        dlogits ? dlogits + r * V : nullptr);
+                s +=
+                    kernels::softmax_cross_entropy_row(V, logits + r * V, targets[r], dloss_per_row,
+                                                       dlogits ? dlogits + r * V : nullptr);
             partial[t] = s;
         }
         for (int t = 0; t < nt; ++t) total += partial[t];
@@ -266,10 +261,36 @@ public:
     }
 
 private:
+#if defined(__GNUC__)
+    // C = op(A) . op(B) (+ C) on our kernels, threads splitting C's rows, or
+    // its columns when there are too few rows to go round: each element is
+    // summed the same way whatever the split.
+    void packed_product(Trans ta, Trans tb, int M, int N, int K, const T* A, int lda, const T* B,
+                        int ldb, bool accumulate, T* C, int ldc) {
+        constexpr int R = packed_gemm::kTileRows, W = packed_gemm::Layout<T>::width;
+        const int threads = double(M) * N * K >= (1 << 18) && !omp_in_parallel() ? threads_ : 1;
+        const bool by_rows = M >= 2 * R * threads;
+        const int units = by_rows ? (M + R - 1) / R : (N + W - 1) / W;  // tiles of rows, or panels
+#pragma omp parallel num_threads(threads) if (threads > 1)
+        {
+            const int t = omp_get_thread_num(), n = omp_get_num_threads();
+            const int u0 = int(int64_t(units) * t / n), u1 = int(int64_t(units) * (t + 1) / n);
+            const int m0 = by_rows ? u0 * R : 0, m1 = by_rows ? std::min(M, u1 * R) : M;
+            const int n0 = by_rows ? 0 : u0 * W, n1 = by_rows ? N : std::min(N, u1 * W);
+            packed_gemm::gemm(ta == Trans::yes, tb == Trans::yes, m0, m1, n0, n1, K, A, lda, B, ldb,
+                              accumulate, C, ldc, scratch());
+        }
+    }
+    // Each thread's buffer for the packed blocks of B.
+    static std::vector<T>& scratch() {
+        static thread_local std::vector<T> buffer;
+        return buffer;
+    }
+#endif
+    // Products over fewer rows than this in all do not pack their right-hand side.
+    static constexpr int kPackRows = 32;
     // Below this many rows per thread, splitting the batch costs more than it saves.
     static constexpr int min_rows_per_thread = 16;
-    // Products of at least this many multiply-adds use the BLAS, when there is one.
-    static constexpr double cblas_threshold = 1 << 24;
     int threads_ = 1;
 };
 

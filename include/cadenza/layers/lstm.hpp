@@ -7,9 +7,11 @@
 // the forget gate's bias at 1.
 //
 // Forward (docs/bptt.md derives it; eq. numbers refer there):
-//   G      = X . W_ih^T                       one GEMM over all T*B rows
+//   G      = X . W_ih^T                       one GEMM over all T*B rows (or,
+//                                             where the backend fuses it, per step)
 //   for t: G[t] += h[t-1] . W_hh^T            the recurrent GEMM
 //          pointwise: bias, activations, c[t], h[t]   (eq. 1-6)
+//   (Backend::lstm_step_forward runs each step; inference keeps no activations.)
 // Backward:
 //   for t = T-1 .. 0: pointwise backward -> dG[t], dc[t-1]  (eq. 7-12)
 //                     dh[t-1] = dG[t] . W_hh                (eq. 13)
@@ -32,7 +34,8 @@ struct LstmCache : LayerCache<T> {
     Tensor<T> c;      // [T+1, B, H] c[0] = c0
     Tensor<T> dgates; // [T, B, 4H] scratch of the backward
     Tensor<T> dh, dc; // [B, H] the backward's running gradients
-    FixedRhs<T> w_hh; // W_hh prepared for the time loop's products (backend's layout)
+    Tensor<T> step_gates;        // [B, 4H] the steps' scratch in inference, when the backend fuses the input projection
+    RecurrentWeights<T> weights; // W_ih, W_hh prepared for the time loop's products (backend's layout)
     // Optional state in: set h0/c0 ([B, H]) before forward; empty means zeros.
     Tensor<T> h0, c0;
     // Optional gradients of the final state ([B, H]) in; empty means zero.
@@ -104,33 +107,40 @@ public:
 
     // x: [T, B, I] -> y: [T, B, H] (return_sequences) or [B, H].
     const Tensor<T>& forward(const Tensor<T>& x, LayerCache<T>& base,
-                             const ForwardContext&) override {
+                             const ForwardContext& ctx) override {
         auto& k = static_cast<LstmCache<T>&>(base);
         CADENZA_CHECK(x.rank() == 3 && x.dim(2) == I_, "LSTM input must be [T, B, ", I_,
                       "], got ", x.shape().str());
         const int T_ = static_cast<int>(x.dim(0)), B = static_cast<int>(x.dim(1)), H = H_;
         const int G = 4 * H;
         k.x = x.share();
-        this->ensure(k.gates, {T_, B, G});
+        // Training keeps each step's activations for the backward; inference,
+        // when the backend folds the input projection into the steps, needs
+        // only one step's gates at a time.
+        const bool keep = ctx.mode == Mode::train;
+        const bool fused = be().fuses_input_projection();
+        const bool per_step = !keep && fused;
+        this->ensure(per_step ? k.step_gates : k.gates, per_step ? Shape{B, G} : Shape{T_, B, G});
         this->ensure(k.h, {T_ + 1, B, H});
         this->ensure(k.c, {T_ + 1, B, H});
         load_initial_state(k, B);
 
-        // G = X . W_ih^T for all steps at once: [T*B, I] x [I, 4H].
-        be().gemm(Trans::no, Trans::yes, T_ * B, G, I_, T(1), x.data(), I_, W_ih_, I_, T(0),
-                  k.gates.data(), G);
-        // W_hh^T [H, 4H] is the right-hand side of every step's product.
-        be().prepare_rhs(Trans::yes, H, G, W_hh_, H, T_ * B, k.w_hh);
+        // G = X . W_ih^T for all steps at once: [T*B, I] x [I, 4H] (unless
+        // the backend computes it inside each step).
+        if (!fused)
+            be().gemm(Trans::no, Trans::yes, T_ * B, G, I_, T(1), x.data(), I_, W_ih_, I_, T(0), k.gates.data(), G);
+        // W_ih and W_hh, prepared once for every step's products.
+        be().prepare_recurrence(I_, H, W_ih_, W_hh_, T_ * B, false, k.weights);
         // Rows are independent: each slice [b0, b1) of the batch runs the loop alone.
         be().for_each_batch_slice(B, [&](int b0, int b1) {
             const int n = b1 - b0;
             for (int t = 0; t < T_; ++t) {
                 const int64_t row = int64_t(t) * B + b0;  // first row of the slice at step t
-                T* g = k.gates.data() + row * G;
-                // G[t] += h[t-1] . W_hh^T: [n, H] x [H, 4H].
-                be().gemm_fixed_rhs(n, k.h.data() + row * H, H, k.w_hh, true, g, G);
-                be().lstm_forward_pointwise(n, H, g, b_, k.c.data() + row * H,
-                                            k.c.data() + (row + B) * H, k.h.data() + (row + B) * H);
+                T* g = per_step ? k.step_gates.data() + int64_t(b0) * G : k.gates.data() + row * G;
+                // G[t] = x[t] . W_ih^T + h[t-1] . W_hh^T, then the gate math   (eq. 1-6)
+                be().lstm_step_forward(n, I_, H, x.data() + row * I_, I_, k.h.data() + row * H, k.weights, b_, g,
+                                       k.c.data() + row * H, k.c.data() + (row + B) * H, k.h.data() + (row + B) * H,
+                                       keep);
             }
         });
         if (opt_.stateful) {
@@ -157,8 +167,8 @@ public:
         if (!k.dc_final.empty()) be().copy(k.dc_final.data(), k.dc.data(), int64_t(B) * H);
         else be().fill(k.dc.data(), int64_t(B) * H, T(0));
 
-        // W_hh [4H, H] is the right-hand side of every step's product.
-        be().prepare_rhs(Trans::no, G, H, W_hh_, H, T_ * B, k.w_hh);
+        // W_hh [4H, H], prepared once for every step's product dG[t] . W_hh.
+        be().prepare_recurrence(I_, H, W_ih_, W_hh_, T_ * B, true, k.weights);
         // The time loop holds only the recurrence; each batch slice runs it alone.
         be().for_each_batch_slice(B, [&](int b0, int b1) {
             const int n = b1 - b0;
@@ -168,12 +178,10 @@ public:
                 const int64_t row = int64_t(t) * B + b0;
                 const T* dy_t = opt_.return_sequences ? dy.data() + row * H
                                 : (t == T_ - 1 ? dy.data() + int64_t(b0) * H : nullptr);
-                T* dg = k.dgates.data() + row * G;
-                // dG[t] and dc[t-1] from dh[t] = dy[t] + dh_next and dc[t]  (eq. 7-12)
-                be().lstm_backward_pointwise(n, H, k.gates.data() + row * G, k.c.data() + row * H,
-                                             k.c.data() + (row + B) * H, dy_t, dh, dc, dg);
-                // dh[t-1] = dG[t] . W_hh: [n, 4H] x [4H, H]  (eq. 13)
-                be().gemm_fixed_rhs(n, dg, G, k.w_hh, false, dh, H);
+                // dG[t] and dc[t-1] from dh[t] = dy[t] + dh_next and dc[t]   (eq. 7-12)
+                // dh[t-1] = dG[t] . W_hh: [n, 4H] x [4H, H]                  (eq. 13)
+                be().lstm_step_backward(n, H, k.gates.data() + row * G, k.c.data() + row * H,
+                                        k.c.data() + (row + B) * H, dy_t, dh, dc, k.dgates.data() + row * G, k.weights);
             }
         });
         k.dh0 = k.dh.share();  // valid until the next backward
