@@ -69,7 +69,7 @@ fi
 log "configure"
 if ! cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
       -DCADENZA_BUILD_EXAMPLES=$examples -DCADENZA_BUILD_TESTS=ON -DCADENZA_BUILD_BENCHMARKS=ON \
-      -DCADENZA_WITH_OPENBLAS=OFF -DCADENZA_WITH_CUDA=ON -DCADENZA_WITH_CUDNN=$cudnn \
+      -DCADENZA_WITH_CUDA=ON -DCADENZA_WITH_CUDNN=$cudnn \
       -DCMAKE_PREFIX_PATH="$deps" -DEigen3_DIR="$deps/share/eigen3/cmake" \
       "${archflag[@]}" > "$build/configure.log" 2>&1; then
   tail -30 "$build/configure.log"; echo "gpu_check: configure failed" >&2; exit 1

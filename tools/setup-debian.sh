@@ -10,13 +10,13 @@ packages=(
   build-essential cmake pkg-config git
   libeigen3-dev catch2 libbenchmark-dev libcli11-dev nlohmann-json3-dev
   libomp-dev clang libclang-rt-14-dev   # the MIDI fuzzer (libFuzzer + sanitizers)
-  libopenblas-openmp-dev                # large GEMMs (optional: the build works without it)
   openttd-openmsx                       # the default MIDI corpus of tools/main.sh
   chromium librsvg2-bin                 # report: PNG copies, and CI renders the HTML page
   lilypond fluidsynth fluid-soundfont-gm  # report: sheet music and audio (optional tools)
 )
 if [ "${1:-}" = "--reference" ]; then
-  packages+=(python3-torch python3-mido libopenblas0-pthread)
+  packages+=(python3-torch python3-mido libopenblas0-pthread  # goldens, PyTorch 1.13 beside us
+            libdnnl-dev)                                           # cadenza-bench's oneDNN baseline
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,36 +1,24 @@
 // benchmarks/core/lstm_bench.cpp: Google Benchmark suite for the CPU path.
 //
-// LSTM forward and forward+backward at the shapes the issue names, single steps
-// at batch 1 (generation), and one whole training step of the paper's model.
-// Each reports GFLOP/s (counting 2 flops per multiply-add of the GEMMs).
+// LSTM forward (the forward-only path of inference: Mode::infer keeps no
+// gates for a backward) and forward+backward, the products those passes run,
+// single steps at batch 1 (generation), and whole training steps of the
+// paper's model and of the stream model. Each reports GFLOP/s (2 flops per
+// multiply-add of the GEMMs) and its share of the measured FMA peak.
 //
 //   build/bin/cadenza-bench --benchmark_filter=Lstm
 #include <benchmark/benchmark.h>
 
 #include "cadenza/cadenza.hpp"
-#include "machine.hpp"
+#include "bench_common.hpp"
 
 using namespace cadenza;
 
 namespace {
 
-bench::Machine machine;
-
-// GFLOP/s and the share of the machine's measured FMA peak (for the threads
-// the benchmark runs on: OMP_NUM_THREADS, all cores by default).
-void report_flops(benchmark::State& state, double flops) {
-    const double peak = omp_get_max_threads() > 1 ? machine.peak_all : machine.peak_1;
-    state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["%peak"] =
-        benchmark::Counter(flops * 1e-9 * 100 / peak, benchmark::Counter::kIsIterationInvariantRate);
-}
-
-Tensor<float> random_tensor(Shape s, uint64_t seed) {
-    Tensor<float> t(s);
-    RandomSequence r(seed, RandomStream::sample, 0, 0);
-    for (int64_t i = 0; i < t.numel(); ++i) t[i] = float(r.uniform(-1, 1));
-    return t;
-}
+using bench::lstm_forward_flops;
+using bench::random_tensor;
+using bench::report_flops;
 
 // One LSTM layer with its buffers.
 struct LstmRig {
@@ -51,10 +39,6 @@ struct LstmRig {
     }
 };
 
-double lstm_forward_flops(double T, double B, double I, double H) {
-    return 2 * T * B * 4 * H * (I + H);
-}
-
 void LstmForward(benchmark::State& state) {
     const int T = int(state.range(0)), B = int(state.range(1)), I = int(state.range(2)),
               H = int(state.range(3));
@@ -74,6 +58,22 @@ void LstmForwardBackward(benchmark::State& state) {
     }
     // The backward's GEMMs are twice the forward's (eq. 13-15, 17).
     report_flops(state, 3 * lstm_forward_flops(T, B, I, H));
+}
+
+// One product of the shapes the LSTM's passes run, through the backend:
+// args ta, tb (0 or 1), M, N, K. C = op(A) . op(B) (+ C when accumulating).
+void Gemm(benchmark::State& state) {
+    const Trans ta = state.range(0) ? Trans::yes : Trans::no, tb = state.range(1) ? Trans::yes : Trans::no;
+    const int M = int(state.range(2)), N = int(state.range(3)), K = int(state.range(4));
+    EigenBackend<float> be;
+    Tensor<float> A = random_tensor({int64_t(M) * K}, 5), B = random_tensor({int64_t(K) * N}, 6),
+                  C({int64_t(M) * N});
+    const int lda = ta == Trans::no ? K : M, ldb = tb == Trans::no ? N : K;
+    for (auto _ : state) {
+        be.gemm(ta, tb, M, N, K, 1.0f, A.data(), lda, B.data(), ldb, 1.0f, C.data(), N);
+        benchmark::DoNotOptimize(C.data());
+    }
+    report_flops(state, 2.0 * M * N * K);
 }
 
 void LstmStepBatch1(benchmark::State& state) {
@@ -136,25 +136,13 @@ void StreamTrainStep(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(StreamTrainStep)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(LstmForward)->Args({100, 128, 128, 128})->Args({100, 128, 256, 256})->Args({100, 64, 512, 512})
+BENCHMARK(LstmForward)->Args({100, 64, 128, 128})->Args({100, 128, 128, 128})->Args({100, 128, 256, 256})->Args({100, 64, 512, 512})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(LstmForwardBackward)->Args({100, 128, 128, 128})->Args({100, 128, 256, 256})
     ->Args({100, 64, 512, 512})->Unit(benchmark::kMillisecond)->UseRealTime();
+// H = 512, B = 64, T = 100: input projection X . W_ih^T, weight gradient
+// dG^T . X, input gradient dG . W_ih.
+BENCHMARK(Gemm)->Args({0, 1, 6400, 2048, 512})->Args({1, 0, 2048, 512, 6400})->Args({0, 0, 6400, 512, 2048})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(LstmStepBatch1)->Arg(128)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(PaperTrainStep)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
-
-int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    machine = bench::describe_machine();
-    char peaks[128];
-    std::snprintf(peaks, sizeof peaks, "%.1f GFLOP/s (1 thread), %.1f GFLOP/s (%d threads)", machine.peak_1,
-                  machine.peak_all, machine.threads);
-    benchmark::AddCustomContext("cpu", machine.cpu_model);
-    benchmark::AddCustomContext("simd_flags", machine.simd_flags);
-    benchmark::AddCustomContext("compiled_for", machine.compiled_for);
-    benchmark::AddCustomContext("fma_peak", peaks);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}

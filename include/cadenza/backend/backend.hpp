@@ -115,21 +115,27 @@ public:
 
     // ---- LSTM recurrence: one time step, fused where a backend can -----------
     // Does lstm_step_forward compute each step's input projection x[t] .
-    // W_ih^T itself? Then the layer skips the one GEMM over all T*B rows
-    // (a GPU prefers that one large GEMM; a CPU keeps the step's gates in
-    // cache by folding it into the step).
-    virtual bool fuses_input_projection() const { return false; }
+    // W_ih^T itself, for a layer of I inputs and H units? Then the layer
+    // skips the one GEMM over all T*B rows (a GPU prefers that one large
+    // GEMM; a CPU keeps the step's gates in cache by folding it into the
+    // step, as long as both weight matrices fit in its cache too).
+    virtual bool fuses_input_projection(int I, int H) const {
+        (void)I;
+        (void)H;
+        return false;
+    }
     // The weights prepared once per pass for the steps of `rows` rows in all
     // (T * B): for the forward (backward false) the products x . W_ih^T and
-    // h . W_hh^T; for the backward dG . W_hh. W_ih [4H, I], W_hh [4H, H].
-    // Default: prepare_rhs of the ones the default steps use.
+    // h . W_hh^T; for the backward dG . W_hh and dG . W_ih. W_ih [4H, I],
+    // W_hh [4H, H]. Default: prepare_rhs of the ones the default steps use.
     virtual void prepare_recurrence(int I, int H, const T* W_ih, const T* W_hh, int rows, bool backward,
                                     RecurrentWeights<T>& w) {
         if (backward) {
             prepare_rhs(Trans::no, 4 * H, H, W_hh, H, rows, w.hidden);
+            if (fuses_input_projection(I, H)) prepare_rhs(Trans::no, 4 * H, I, W_ih, I, rows, w.input);
         } else {
             prepare_rhs(Trans::yes, H, 4 * H, W_hh, H, rows, w.hidden);
-            if (fuses_input_projection()) prepare_rhs(Trans::yes, I, 4 * H, W_ih, I, rows, w.input);
+            if (fuses_input_projection(I, H)) prepare_rhs(Trans::yes, I, 4 * H, W_ih, I, rows, w.input);
         }
     }
     // One forward step for n rows (eq. 1-6). x [n, I] (row stride ldx) is the
@@ -144,18 +150,21 @@ public:
                                    const RecurrentWeights<T>& w, const T* bias, T* gates, const T* c_prev, T* c, T* h,
                                    bool keep_activations) {
         (void)keep_activations;
-        if (fuses_input_projection()) gemm_fixed_rhs(n, x, ldx, w.input, false, gates, 4 * H);
-        (void)I;
+        if (fuses_input_projection(I, H)) gemm_fixed_rhs(n, x, ldx, w.input, false, gates, 4 * H);
         gemm_fixed_rhs(n, h_prev, H, w.hidden, true, gates, 4 * H);
         lstm_forward_pointwise(n, H, gates, bias, c_prev, c, h);
     }
     // One backward step for n rows (eq. 7-13): dh [n, H] in: dh from step t+1
     // (dy [n, H] or null is added), out: dh[t-1] = dG . W_hh; dc in/out;
-    // dgates [n, 4H] written. Default: lstm_backward_pointwise, then gemm_fixed_rhs.
-    virtual void lstm_step_backward(int n, int H, const T* gates, const T* c_prev, const T* c, const T* dy, T* dh,
-                                    T* dc, T* dgates, const RecurrentWeights<T>& w) {
+    // dgates [n, 4H] written. When the backend fuses the input projection and
+    // dx is not null, also dx[t] = dG . W_ih [n, I] (row stride ldx, eq. 17),
+    // and the layer skips the one GEMM over all T*B rows. Default:
+    // lstm_backward_pointwise, then gemm_fixed_rhs.
+    virtual void lstm_step_backward(int n, int I, int H, const T* gates, const T* c_prev, const T* c, const T* dy,
+                                    T* dh, T* dc, T* dgates, T* dx, int ldx, const RecurrentWeights<T>& w) {
         lstm_backward_pointwise(n, H, gates, c_prev, c, dy, dh, dc, dgates);
         gemm_fixed_rhs(n, dgates, 4 * H, w.hidden, false, dh, H);
+        if (dx && fuses_input_projection(I, H)) gemm_fixed_rhs(n, dgates, 4 * H, w.input, false, dx, ldx);
     }
 
     // ---- LSTM pointwise step (kernels/lstm_cell.hpp) --------------------------

@@ -119,9 +119,12 @@ public:
 
     // The LSTM's steps (lstm_steps.hpp): each step's products (the input
     // projection too) and its gate math a tile of rows at a time, on the
-    // weights packed as panels by prepare_rhs.
+    // weights packed as panels by prepare_rhs. (Folding the input projection
+    // in measured faster at every size, even where W_ih and W_hh outgrow L2
+    // and are read again at every step: writing the projections of all steps
+    // and reading them back costs more; docs/benchmarks.md.)
 #if defined(__GNUC__)
-    bool fuses_input_projection() const override { return true; }
+    bool fuses_input_projection(int, int) const override { return true; }
 #endif
     void lstm_step_forward(int n, int I, int H, const T* x, int ldx, const T* h_prev, const RecurrentWeights<T>& w,
                            const T* bias, T* gates, const T* c_prev, T* c, T* h, bool keep_activations) override {
@@ -132,11 +135,13 @@ public:
         lstm_steps::forward_step(n, I, H, x, ldx, h_prev, w.input.packed.data(), w.hidden.packed.data(), bias, gates,
                                  c_prev, c, h);
     }
-    void lstm_step_backward(int n, int H, const T* gates, const T* c_prev, const T* c, const T* dy, T* dh, T* dc,
-                            T* dgates, const RecurrentWeights<T>& w) override {
-        if (w.hidden.packing != FixedRhs<T>::Packing::panels)
-            return Backend<T>::lstm_step_backward(n, H, gates, c_prev, c, dy, dh, dc, dgates, w);
-        lstm_steps::backward_step(n, H, gates, c_prev, c, dy, dh, dc, dgates, w.hidden.packed.data());
+    void lstm_step_backward(int n, int I, int H, const T* gates, const T* c_prev, const T* c, const T* dy, T* dh,
+                            T* dc, T* dgates, T* dx, int ldx, const RecurrentWeights<T>& w) override {
+        using P = typename FixedRhs<T>::Packing;
+        if (w.hidden.packing != P::panels || (dx && w.input.packing != P::panels))
+            return Backend<T>::lstm_step_backward(n, I, H, gates, c_prev, c, dy, dh, dc, dgates, dx, ldx, w);
+        lstm_steps::backward_step(n, I, H, gates, c_prev, c, dy, dh, dc, dgates, w.hidden.packed.data(),
+                                  dx ? w.input.packed.data() : nullptr, dx, ldx);
     }
 
     void lstm_forward_pointwise(int B, int H, T* gates, const T* bias, const T* c_prev, T* c,

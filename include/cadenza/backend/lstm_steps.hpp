@@ -2,7 +2,8 @@
 // the CPU, the product and the gate math fused (docs/bptt.md, eq. 1-13).
 //
 //   forward_step:   G[t] = x[t] . W_ih^T + h[t-1] . W_hh^T, then kernels::lstm_cell_forward   (eq. 1-6)
-//   backward_step:  kernels::lstm_cell_backward, then dh[t-1] = dG[t] . W_hh   (eq. 7-13)
+//   backward_step:  kernels::lstm_cell_backward, then dh[t-1] = dG[t] . W_hh
+//                   and dx[t] = dG[t] . W_ih   (eq. 7-13, 17)
 //
 // Both work a tile of rows at a time (packed_gemm.hpp's tile height): the
 // tile's products and then its gate math (or the other way round), so the
@@ -68,17 +69,21 @@ void forward_step(int n, int I, int H, const T* x, int ldx, const T* h_prev, con
 }
 
 // One backward step for rows [0, n): the gate math's backward (eq. 7-12),
-// then dh[t-1] = dG[t] . W_hh (eq. 13), a tile of rows at a time.
+// then dh[t-1] = dG[t] . W_hh (eq. 13) and, when dx is not null, the input's
+// gradient dx[t] = dG[t] . W_ih (eq. 17), a tile of rows at a time while its
+// dG rows are in L1.
 //   gates [n, 4H] activations; c_prev, c [n, H]; dy [n, H] or null;
 //   dh [n, H] in: dh from step t+1, out: dh[t-1]; dc [n, H] in/out;
-//   dgates [n, 4H] out; panels: W_hh [4H, H] packed by packed_gemm::pack.
+//   dgates [n, 4H] out; hidden_panels: W_hh [4H, H] and input_panels: W_ih
+//   [4H, I], both packed by packed_gemm::pack; dx [n, I] (row stride ldx) out.
 template <class T>
-void backward_step(int n, int H, const T* gates, const T* c_prev, const T* c, const T* dy, T* dh, T* dc, T* dgates,
-                   const T* panels) {
+void backward_step(int n, int I, int H, const T* gates, const T* c_prev, const T* c, const T* dy, T* dh, T* dc,
+                   T* dgates, const T* hidden_panels, const T* input_panels, T* dx, int ldx) {
     const int G = 4 * H;
     // Panels that outgrow L2 are walked once per step over all rows.
-    const bool big = packed_gemm::Layout<T>::size(G, H) * int64_t(sizeof(T)) > packed_gemm::kL2Bytes;
-    const int tile = big ? n : packed_gemm::kTileRows;
+    int64_t panel_bytes = packed_gemm::Layout<T>::size(G, H) * int64_t(sizeof(T));
+    if (dx) panel_bytes += packed_gemm::Layout<T>::size(G, I) * int64_t(sizeof(T));
+    const int tile = panel_bytes > packed_gemm::kL2Bytes ? n : packed_gemm::kTileRows;
     for (int r0 = 0; r0 < n; r0 += tile) {
         const int rows = std::min(tile, n - r0);
         for (int r = r0; r < r0 + rows; ++r) {
@@ -96,7 +101,9 @@ void backward_step(int n, int H, const T* gates, const T* c_prev, const T* c, co
                     kernels::lstm_cell_backward(j, H, g, c_prev[row + j], c[row + j], dh[row + j], dc[row + j], dg);
             }
         }
-        packed_gemm::multiply(rows, H, G, dgates + int64_t(r0) * G, G, panels, false, dh + int64_t(r0) * H, H);
+        const T* dg = dgates + int64_t(r0) * G;
+        packed_gemm::multiply(rows, H, G, dg, G, hidden_panels, false, dh + int64_t(r0) * H, H);
+        if (dx) packed_gemm::multiply(rows, I, G, dg, G, input_panels, false, dx + int64_t(r0) * ldx, ldx);
     }
 }
 

@@ -15,8 +15,10 @@
 // Backward:
 //   for t = T-1 .. 0: pointwise backward -> dG[t], dc[t-1]  (eq. 7-12)
 //                     dh[t-1] = dG[t] . W_hh                (eq. 13)
+//                     (dX[t] = dG[t] . W_ih here, where the backend fuses it)
 //   after the loop, whole-sequence GEMMs:
-//     dW_ih += dG^T . X,  dW_hh += dG^T . H[0..T-1],  db += colsum(dG),  dX = dG . W_ih
+//     dW_ih += dG^T . X,  dW_hh += dG^T . H[0..T-1],  db += colsum(dG),
+//     dX = dG . W_ih (unless the steps computed it)
 #pragma once
 
 #include <string>
@@ -118,7 +120,7 @@ public:
         // when the backend folds the input projection into the steps, needs
         // only one step's gates at a time.
         const bool keep = ctx.mode == Mode::train;
-        const bool fused = be().fuses_input_projection();
+        const bool fused = be().fuses_input_projection(I_, H);
         const bool per_step = !keep && fused;
         this->ensure(per_step ? k.step_gates : k.gates, per_step ? Shape{B, G} : Shape{T_, B, G});
         this->ensure(k.h, {T_ + 1, B, H});
@@ -167,8 +169,11 @@ public:
         if (!k.dc_final.empty()) be().copy(k.dc_final.data(), k.dc.data(), int64_t(B) * H);
         else be().fill(k.dc.data(), int64_t(B) * H, T(0));
 
-        // W_hh [4H, H], prepared once for every step's product dG[t] . W_hh.
+        // W_hh [4H, H] (and W_ih [4H, I]), prepared once for every step's products.
         be().prepare_recurrence(I_, H, W_ih_, W_hh_, T_ * B, true, k.weights);
+        // dX = dG . W_ih inside each step, where the backend folds it in.
+        const bool fused_dx = dx && be().fuses_input_projection(I_, H);
+        if (dx) this->ensure(*dx, k.x.shape());
         // The time loop holds only the recurrence; each batch slice runs it alone.
         be().for_each_batch_slice(B, [&](int b0, int b1) {
             const int n = b1 - b0;
@@ -180,8 +185,10 @@ public:
                                 : (t == T_ - 1 ? dy.data() + int64_t(b0) * H : nullptr);
                 // dG[t] and dc[t-1] from dh[t] = dy[t] + dh_next and dc[t]   (eq. 7-12)
                 // dh[t-1] = dG[t] . W_hh: [n, 4H] x [4H, H]                  (eq. 13)
-                be().lstm_step_backward(n, H, k.gates.data() + row * G, k.c.data() + row * H,
-                                        k.c.data() + (row + B) * H, dy_t, dh, dc, k.dgates.data() + row * G, k.weights);
+                // (dx[t] = dG[t] . W_ih: [n, 4H] x [4H, I], when fused)      (eq. 17)
+                be().lstm_step_backward(n, I_, H, k.gates.data() + row * G, k.c.data() + row * H,
+                                        k.c.data() + (row + B) * H, dy_t, dh, dc, k.dgates.data() + row * G,
+                                        fused_dx ? dx->data() + row * I_ : nullptr, I_, k.weights);
             }
         });
         k.dh0 = k.dh.share();  // valid until the next backward
@@ -197,12 +204,9 @@ public:
                   T(1), dW_hh_, H);
         // db += column sums of dG   (eq. 16)
         be().accumulate_column_sum(k.dgates.data(), rows, G, db_);
-        // dX = dG . W_ih: [TB, 4H] x [4H, I]   (eq. 17)
-        if (dx) {
-            this->ensure(*dx, k.x.shape());
-            be().gemm(Trans::no, Trans::no, rows, I_, G, T(1), k.dgates.data(), G, W_ih_, I_, T(0),
-                      dx->data(), I_);
-        }
+        // dX = dG . W_ih: [TB, 4H] x [4H, I]   (eq. 17), unless done in the steps
+        if (dx && !fused_dx)
+            be().gemm(Trans::no, Trans::no, rows, I_, G, T(1), k.dgates.data(), G, W_ih_, I_, T(0), dx->data(), I_);
     }
 
     // One step for generation: x [B, I], h and c [B, H] updated in place;
