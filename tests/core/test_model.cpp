@@ -87,6 +87,40 @@ TEST_CASE("The same seed gives the same weights and the same losses", "[model][d
     CHECK(other->fit(data, o)[0].loss != losses[0][0]);
 }
 
+TEST_CASE("One, two and three threads train to the same bits", "[model][determinism]") {
+    // Shapes large enough that every parallel path runs: batch slices of the
+    // time loops (16 rows per thread at least), products split by rows and by
+    // panels, packed weights, the fused steps, dropout, Adam, clipping.
+    auto data = toy_data(96, 12, 37, 3);
+    std::vector<float> params[3];
+    std::vector<double> losses[3];
+    for (int threads = 1; threads <= 3; ++threads) {
+        auto m = std::make_unique<Sequential<float>>(std::make_shared<EigenBackend<float>>(threads));
+        m->add<Lstm<float>>(64, true);
+        m->add<Dropout<float>>(0.2);
+        m->add<Lstm<float>>(48, true);
+        m->add<Flatten<float>>();
+        m->add<Dense<float>>(40);
+        m->add<Dense<float>>(37);
+        m->build({12, 1}, 5);
+        AdamOptions adam;
+        adam.lr = 3e-3;
+        adam.clip_norm = 1.0;
+        m->set_optimizer(std::make_unique<Adam<float>>(adam));
+        FitOptions o;
+        o.batch_size = 48;
+        o.epochs = 2;
+        for (auto& e : m->fit(data, o)) losses[threads - 1].push_back(e.loss);
+        const Tensor<float>& p = m->parameters();
+        params[threads - 1].assign(p.data(), p.data() + p.numel());
+    }
+    for (int t : {1, 2}) {
+        INFO((t + 1) << " threads against 1");
+        CHECK(losses[t] == losses[0]);
+        CHECK(params[t] == params[0]);  // bit for bit
+    }
+}
+
 TEST_CASE("Training learns a deterministic sequence rule", "[model][learning]") {
     auto data = toy_data(256, 6, 7, 2);
     Sequential<float> m;

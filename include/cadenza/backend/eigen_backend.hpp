@@ -52,8 +52,11 @@ public:
 #if defined(__GNUC__)
         // Every product the layers ask for (alpha 1, beta 0 or 1) but the
         // matrix-vector ones goes to our kernels (packed_gemm.hpp), which give
-        // each element the same bits whatever the thread count.
-        if (alpha == T(1) && (beta == T(0) || beta == T(1)) && M > 1)
+        // each element the same bits whatever the thread count. (A product
+        // with one column, such as the weight gradient of an LSTM reading one
+        // feature, is a matrix-vector product: packing its long operand would
+        // cost more than the product; Eigen's single-threaded GEMV runs it.)
+        if (alpha == T(1) && (beta == T(0) || beta == T(1)) && M > 1 && N > 1)
             return packed_product(ta, tb, M, N, K, A, lda, B, ldb, beta == T(1), C, ldc);
 #endif
         using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -208,22 +211,21 @@ public:
 
     double softmax_cross_entropy(int64_t rows, int V, const T* logits, const int32_t* targets,
                                  T dloss_per_row, T* dlogits) override {
-        double total = 0;
-        // Each thread sums its contiguous block of rows; blocks added in order.
-        const int nt = std::min(threads_, 64);
-        double partial[64] = {};
-#pragma omp parallel num_threads(nt) if (rows >= 16)
-        {
-            int t = omp_get_thread_num(), n = omp_get_num_threads();
-            int64_t r0 = rows * t / n, r1 = rows * (t + 1) / n;
+        // Fixed blocks of rows, each summed in order, the blocks' sums added
+        // in order: the same total whatever the thread count.
+        constexpr int64_t block = 16;
+        const int64_t nb = (rows + block - 1) / block;
+        std::vector<double> part(static_cast<size_t>(nb));
+#pragma omp parallel for num_threads(threads_) schedule(static) if (rows >= 2 * block)
+        for (int64_t bi = 0; bi < nb; ++bi) {
             double s = 0;
-            for (int64_t r = r0; r < r1; ++r)
-                s +=
-                    kernels::softmax_cross_entropy_row(V, logits + r * V, targets[r], dloss_per_row,
-                                                       dlogits ? dlogits + r * V : nullptr);
-            partial[t] = s;
+            for (int64_t r = bi * block, e = std::min(rows, r + block); r < e; ++r)
+                s += kernels::softmax_cross_entropy_row(V, logits + r * V, targets[r], dloss_per_row,
+                                                        dlogits ? dlogits + r * V : nullptr);
+            part[static_cast<size_t>(bi)] = s;
         }
-        for (int t = 0; t < nt; ++t) total += partial[t];
+        double total = 0;
+        for (double p : part) total += p;
         return total;
     }
 

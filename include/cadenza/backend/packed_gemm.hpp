@@ -217,7 +217,10 @@ void multiply(int M, int N, int K, const T* A, int lda, const T* panels, bool ac
 // The tile then reads one contiguous run per k instead of one page per k.
 template <class T>
 void pack_transposed_rows(int rows, int kn, const T* A, int lda, T* out) {
-    for (int k = 0; k < kn; ++k) std::memcpy(out + int64_t(k) * kTileRows, A + int64_t(k) * lda, sizeof(T) * rows);
+    if (rows == kTileRows)  // a copy of known size: a few vector moves per k
+        for (int k = 0; k < kn; ++k) std::memcpy(out + int64_t(k) * kTileRows, A + int64_t(k) * lda, sizeof(T) * kTileRows);
+    else
+        for (int k = 0; k < kn; ++k) std::memcpy(out + int64_t(k) * kTileRows, A + int64_t(k) * lda, sizeof(T) * rows);
 }
 
 // C[m0:m1, n0:n1] = op(A) . op(B) over that block, plus C when accumulate.
