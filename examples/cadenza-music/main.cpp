@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "cadenza-music " CADENZA_VERSION_STRING);
     const std::vector<Command> commands = {add_prepare_command(app),  add_train_command(app),
                                            add_generate_command(app), add_summary_command(app),
-                                           add_report_command(app),   add_baselines_command(app)};
+                                           add_report_command(app),   add_baselines_command(app),
+                                           add_evaluate_command(app)};
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

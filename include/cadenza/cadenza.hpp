@@ -24,4 +24,5 @@
 #include "cadenza/model/data.hpp"
 #include "cadenza/model/sequential.hpp"
 #include "cadenza/optim/adam.hpp"
+#include "cadenza/optim/schedule.hpp"
 #include "cadenza/optim/optimizer.hpp"

@@ -29,5 +29,6 @@ Command add_generate_command(CLI::App& app);
 Command add_summary_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
 Command add_baselines_command(CLI::App& app);
+Command add_evaluate_command(CLI::App& app);
 
 }  // namespace cadenza::app

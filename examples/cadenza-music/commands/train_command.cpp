@@ -13,7 +13,8 @@ namespace {
 struct TrainOptions {
     TrainRequest request;
     std::string resume_dir, model = "paper", split = "songs", device = "cpu";
-    CLI::Option *epochs = nullptr, *batch = nullptr, *threads = nullptr;
+    std::string schedule = "constant";
+    CLI::Option *epochs = nullptr, *batch = nullptr, *threads = nullptr, *patience = nullptr;
 };
 
 int run_train_command(TrainOptions& o) {
@@ -34,6 +35,11 @@ int run_train_command(TrainOptions& o) {
     // The stream model's batch is its number of parallel lanes through the
     // corpus: 128 lanes would leave a few updates per epoch on a small corpus.
     if (req.settings.model == ModelKind::stream && o.batch->count() == 0) req.settings.batch = 32;
+    // Early stopping on the validation songs by default for the stream model;
+    // the paper's model runs its epochs (the reproduction) unless asked.
+    if (req.settings.model == ModelKind::stream && o.patience->count() == 0) req.settings.patience = 10;
+    req.settings.schedule = o.schedule == "cosine" ? Settings::Schedule::cosine : Settings::Schedule::constant;
+    req.settings.check("the command line");
     req.epochs_given = o.epochs->count() > 0;
     req.threads_given = o.threads->count() > 0;
     return run_train(req);
@@ -62,9 +68,13 @@ Command add_train_command(CLI::App& app) {
         ->check(CLI::IsMember({"songs", "windows"}));
     sub->add_option("--val-fraction", s.val_fraction, "Fraction held out for validation")
         ->check(number_in(0.0, 0.9));
-    sub->add_option("--patience", s.patience,
-                    "Stop after this many epochs without a better validation loss")
-        ->check(whole_in(0, 1000000));
+    o->patience = sub->add_option("--patience", s.patience,
+                                  "Stop after this many epochs without a better validation loss "
+                                  "(0: never; default 10 for the stream model, 0 for the paper's)")
+                      ->check(whole_in(0, 1000000));
+    sub->add_option("--split-seed", s.split_seed,
+                    "Seed of the song split (which songs are held out; default 1, whatever --seed)")
+        ->check(seed_value());
     o->threads = sub->add_option("--threads", s.threads, "Threads (0: all cores)")
                      ->check(whole_in(0, 4096));
     sub->add_option("--device", o->device, "cpu, or cuda (builds with the CUDA backend)")
@@ -75,6 +85,19 @@ Command add_train_command(CLI::App& app) {
         ->check(number_in(0.0, 1e9));
     sub->add_option("--units", s.units, "LSTM units (default 128 paper, 256 stream)")
         ->check(whole_in(1, 8192));
+    sub->add_option("--dropout", s.dropout, "Stream model: dropout after each LSTM")->check(number_in(0.0, 0.9));
+    sub->add_option("--embedding-dropout", s.embedding_dropout, "Stream model: dropout on the embedding")
+        ->check(number_in(0.0, 0.9));
+    sub->add_option("--weight-decay", s.weight_decay, "AdamW's decoupled weight decay (0: Adam)")
+        ->check(number_in(0.0, 1e4));
+    sub->add_option("--schedule", o->schedule, "Learning rate: constant, or cosine (to lr/20 at the last epoch)")
+        ->check(CLI::IsMember({"constant", "cosine"}));
+    sub->add_option("--transpose", s.transpose,
+                    "Augmentation: training songs also moved by -K..+K semitones (0: off)")
+        ->check(whole_in(0, 6));
+    sub->add_flag("--key-normalize", s.key_normalize,
+                  "Move every song to C major / A minor by its estimated key (scores count on the original tokens)");
+    sub->add_flag("--random-offsets", s.random_offsets, "Stream model: cut the lanes at a new offset every epoch");
     return {sub, [o] { return run_train_command(*o); }};
 }
 

@@ -10,6 +10,7 @@
 // is the true state there. Targets are the next id at every step.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "cadenza/model/data.hpp"
@@ -49,13 +50,20 @@ public:
         windows_per_lane_ = lane_len_ / T_;
     }
     int lanes() const { return lanes_; }
+    // Windows start `offset` (0..T-1) tokens into each lane: another cut of
+    // the same lanes (--random-offsets draws one per epoch). The windows that
+    // still fit whole are used; at most one window per lane is lost.
+    void set_offset(int64_t offset) {
+        offset_ = std::min<int64_t>(std::max<int64_t>(offset, 0), T_ - 1);
+        windows_per_lane_ = std::max<int64_t>(lane_len_ - offset_, 0) / T_;
+    }
     int64_t size() const override { return windows_per_lane_ * lanes_; }
     Shape sample_shape() const override { return {T_, 1}; }
     int64_t targets_per_sample() const override { return T_; }
     void fill(const int64_t* s, int64_t B, float* x, int32_t* targets) const override {
         for (int64_t b = 0; b < B; ++b) {
             const int64_t k = s[b] / lanes_, lane = s[b] % lanes_;
-            const int64_t start = lane * lane_len_ + k * T_;
+            const int64_t start = lane * lane_len_ + offset_ + k * T_;
             for (int64_t t = 0; t < T_; ++t) {
                 x[t * B + b] = float(stream_[size_t(start + t)]);
                 targets[t * B + b] = stream_[size_t(start + t + 1)];
@@ -66,7 +74,7 @@ public:
 private:
     std::vector<int> stream_;
     int lanes_, T_;
-    int64_t lane_len_ = 0, windows_per_lane_ = 0;
+    int64_t lane_len_ = 0, windows_per_lane_ = 0, offset_ = 0;
 };
 
 }  // namespace cadenza::app

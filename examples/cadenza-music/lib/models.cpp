@@ -23,12 +23,18 @@ std::unique_ptr<Sequential<float>> build_model(const Settings& s, int V,
         o.return_sequences = true;
         o.stateful = true;
         m->add<Embedding<float>>(V, s.embedding);
+        if (s.embedding_dropout > 0) m->add<Dropout<float>>(s.embedding_dropout);
         m->add<Lstm<float>>(o);
+        if (s.dropout > 0) m->add<Dropout<float>>(s.dropout);
         m->add<Lstm<float>>(o);
+        if (s.dropout > 0) m->add<Dropout<float>>(s.dropout);
         m->add<Dense<float>>(V);
     }
-    m->set_optimizer(
-        std::make_unique<Adam<float>>(AdamOptions{s.lr, 0.9, 0.999, 1e-7, s.clip_norm}));
+    AdamOptions adam;
+    adam.lr = s.lr;
+    adam.clip_norm = s.clip_norm;
+    adam.weight_decay = s.weight_decay;
+    m->set_optimizer(std::make_unique<Adam<float>>(adam));
     m->build({s.seq_len, 1}, s.seed);
     return m;
 }

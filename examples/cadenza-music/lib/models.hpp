@@ -5,7 +5,10 @@
 //           token id / V (the paper's Fig. 7 and its preprocessing).
 //   stream: Embedding(64) -> LSTM(256) -> LSTM(256) -> Dense(V) at every step,
 //           stateful: the state is carried from one window to the next, so
-//           generation costs one step per token.
+//           generation costs one step per token. With --dropout p, Dropout(p)
+//           after each LSTM; with --embedding-dropout q, Dropout(q) after the
+//           Embedding.
+// Optimizer: Adam, or AdamW with --weight-decay.
 #pragma once
 
 #include <memory>

@@ -30,12 +30,16 @@ std::string Settings::serialize() const {
       << "\nseq_len " << seq_len << "\nsplit " << split_name(split) << "\nval_fraction "
       << val_fraction << "\npatience " << patience << "\nthreads " << threads << "\nseed " << seed
       << "\nlr " << lr << "\nclip_norm " << clip_norm << "\nunits " << units << "\ndense " << dense
-      << "\nembedding " << embedding << "\ncorpus " << corpus << "\n";
+      << "\nembedding " << embedding << "\ncorpus " << corpus << "\nsplit_seed " << split_seed
+      << "\ndropout " << dropout << "\nembedding_dropout " << embedding_dropout << "\nweight_decay "
+      << weight_decay << "\nschedule " << (schedule == Schedule::cosine ? "cosine" : "constant") << "\ntranspose "
+      << transpose << "\nkey_normalize " << key_normalize << "\nrandom_offsets " << random_offsets << "\n";
     return s.str();
 }
 
 Settings Settings::parse(const std::string& text, const std::string& where) {
     Settings s;
+    bool has_split_seed = false;
     std::istringstream in(text);
     std::string line;
     while (std::getline(in, line)) {
@@ -62,7 +66,21 @@ Settings Settings::parse(const std::string& text, const std::string& where) {
         else if (k == "dense") num(s.dense);
         else if (k == "embedding") num(s.embedding);
         else if (k == "corpus") s.corpus = v;
+        else if (k == "split_seed") {
+            num(s.split_seed);
+            has_split_seed = true;
+        } else if (k == "dropout") num(s.dropout);
+        else if (k == "embedding_dropout") num(s.embedding_dropout);
+        else if (k == "weight_decay") num(s.weight_decay);
+        else if (k == "schedule") {
+            CADENZA_CHECK(v == "constant" || v == "cosine", where, ": setting schedule='", v,
+                          "' (expected constant or cosine)");
+            s.schedule = v == "cosine" ? Schedule::cosine : Schedule::constant;
+        } else if (k == "transpose") num(s.transpose);
+        else if (k == "key_normalize") num(s.key_normalize);
+        else if (k == "random_offsets") num(s.random_offsets);
     }
+    if (!has_split_seed) s.split_seed = s.seed;  // written before the setting: the split followed the seed
     s.check(where);
     return s;
 }
@@ -83,6 +101,10 @@ void Settings::check(const std::string& where) const {
     in("units", units, 0, 8192);
     in("dense", dense, 1, 65536);
     in("embedding", embedding, 1, 65536);
+    in("dropout", dropout, 0.0, 0.9);
+    in("embedding_dropout", embedding_dropout, 0.0, 0.9);
+    in("weight_decay", weight_decay, 0.0, 0.5 / lr);
+    in("transpose", transpose, 0, 6);
 }
 
 }  // namespace cadenza::app

@@ -35,6 +35,27 @@ struct Settings {
     int dense = 256;     // paper model's hidden Dense
     int embedding = 64;  // stream model's Embedding
     std::string corpus;  // the corpus file the run trained on
+    // Song split: which songs are held out (by this seed, not the training
+    // seed, so that runs of several seeds are judged on the same songs); the
+    // first half of the held-out songs validates (best epoch, early stopping),
+    // the second half is the test set only `evaluate` reads. Files written
+    // before the setting existed used `seed` (Settings::parse keeps that).
+    uint64_t split_seed = 1;
+    // Stream model: dropout between its layers (after each LSTM) and on the
+    // embedding's output.
+    double dropout = 0.0;
+    double embedding_dropout = 0.0;
+    // AdamW's decoupled weight decay (0: Adam).
+    double weight_decay = 0.0;
+    // Learning rate per epoch: constant, or cosine annealing to lr / 20 over the run's epochs.
+    enum class Schedule { constant, cosine } schedule = Schedule::constant;
+    // Augmentation: every training song also moved by -k..+k semitones (0: off).
+    int transpose = 0;
+    // Every song (training and held out) moved to C major / A minor by its
+    // estimated key; predictions are moved back before scoring.
+    bool key_normalize = false;
+    // Stream model: each epoch cuts the lanes' chunks at another offset.
+    bool random_offsets = false;
 
     int lstm_units() const { return units > 0 ? units : (model == ModelKind::stream ? 256 : 128); }
 

@@ -7,11 +7,13 @@
 
 #include "batches.hpp"
 #include "cadenza/io/container.hpp"
+#include "cadenza/optim/schedule.hpp"
 #include "checkpoint.hpp"
 #include "history.hpp"
 #include "models.hpp"
 #include "progress_bar.hpp"
 #include "run_folder.hpp"
+#include "run_songs.hpp"
 
 namespace cadenza::app {
 
@@ -20,15 +22,11 @@ namespace fs = std::filesystem;
 namespace {
 
 // The stream model's data: the songs of each side concatenated, in lanes.
-void make_stream_data(const std::vector<std::vector<int>>& songs,
-                      const music::SequenceDataset::Split& split, const Settings& s, RunData& d) {
-    std::vector<bool> is_valid(songs.size(), false);
-    for (const auto& w : split.validation) is_valid[w.song] = true;
+void make_stream_data(const std::vector<std::vector<int>>& train_songs,
+                      const std::vector<std::vector<int>>& valid_songs, const Settings& s, RunData& d) {
     std::vector<int> train_stream, valid_stream;
-    for (size_t i = 0; i < songs.size(); ++i) {
-        auto& dst = (s.split == SplitKind::songs && is_valid[i]) ? valid_stream : train_stream;
-        dst.insert(dst.end(), songs[i].begin(), songs[i].end());
-    }
+    for (const auto& song : train_songs) train_stream.insert(train_stream.end(), song.begin(), song.end());
+    for (const auto& song : valid_songs) valid_stream.insert(valid_stream.end(), song.begin(), song.end());
     if (s.split == SplitKind::windows) {  // the last fraction of the stream validates
         const size_t cut = size_t(double(train_stream.size()) * (1.0 - s.val_fraction));
         valid_stream.assign(train_stream.begin() + long(cut), train_stream.end());
@@ -38,6 +36,7 @@ void make_stream_data(const std::vector<std::vector<int>>& songs,
     CADENZA_CHECK(lanes->size() > 0, "the training tokens (", train_stream.size(),
                   ") are too few for ", s.batch, " lanes of ", s.seq_len,
                   " steps; use a smaller --batch or --seq-len");
+    d.lanes = lanes.get();
     d.train = std::move(lanes);
     const int vlanes =
         int(std::min<int64_t>(s.batch, int64_t(valid_stream.size()) / (s.seq_len + 1)));
@@ -64,6 +63,7 @@ struct Run {
     Progress progress;
     std::unique_ptr<Sequential<float>> model;
     Corpus corpus;
+    music::Vocabulary vocabulary;  // a resumed run's, from its checkpoint
     std::shared_ptr<Backend<float>> backend;
 };
 
@@ -84,9 +84,10 @@ Run open_run(const TrainRequest& req, const RunFiles& files) {
         run.progress = k.progress;
         const std::string corpus_path = req.corpus.empty() ? run.settings.corpus : req.corpus;
         run.corpus = load_corpus(corpus_path);
-        CADENZA_CHECK(run.corpus.vocabulary.tokens() == k.vocabulary.tokens(), corpus_path, ": its vocabulary (",
+        CADENZA_CHECK(run.corpus.vocabulary.is_prefix_of(k.vocabulary), corpus_path, ": its vocabulary (",
                       run.corpus.vocabulary.size(), " tokens) is not the one the run in ", req.run_dir,
                       " was trained with (", k.vocabulary.size(), " tokens)");
+        run.vocabulary = k.vocabulary;
         run.model = std::move(k.model);
         std::fprintf(stderr, "resuming %s after epoch %d of %d\n", req.run_dir.c_str(), run.progress.epoch,
                      run.settings.epochs);
@@ -98,9 +99,8 @@ Run open_run(const TrainRequest& req, const RunFiles& files) {
     run.settings = req.settings;
     run.corpus = load_corpus(req.corpus);
     run.settings.corpus = fs::absolute(req.corpus).string();
-    run.model = build_model(run.settings, int(run.corpus.vocabulary.size()), run.backend);
     run.progress.history_csv = history_header();
-    return run;
+    return run;  // the model is built once the run's data (and vocabulary) are known
 }
 
 // A resumed run whose best.ckpt is gone: when the last epoch was the best,
@@ -123,6 +123,15 @@ void print_run(const Run& run, const RunData& data) {
     std::printf("corpus: %zu songs, %lld tokens, vocabulary %zu (%s encoding)\n",
                 run.corpus.songs.size(), (long long)run.corpus.token_count(),
                 run.corpus.vocabulary.size(), encoding_name(run.corpus.encoding));
+    if (s.transpose > 0 || s.key_normalize)
+        std::printf("songs moved: %s%s%lld transposed copies of training songs; the run's vocabulary adds "
+                    "the tokens they make\n",
+                    s.key_normalize ? "every song to C major / A minor; " : "",
+                    s.transpose > 0 ? ("training songs also -" + std::to_string(s.transpose) + "..+" +
+                                       std::to_string(s.transpose) + " semitones, ")
+                                          .c_str()
+                                    : "",
+                    (long long)data.augmented_copies);
     std::printf("training %s model: %lld samples, validation %lld (split by %s), batch %d, %s\n",
                 model_name(s.model), (long long)data.train->size(),
                 (long long)(data.validation ? data.validation->size() : 0), split_name(s.split),
@@ -179,15 +188,31 @@ bool finish_epoch(const EpochStats& e, Run& run, const RunData& data, const RunF
 
 RunData make_run_data(const Corpus& corpus, const Settings& s) {
     RunData d;
-    std::vector<std::vector<int>> songs;
-    for (const auto& song : corpus.songs) songs.push_back(song.ids);
-    d.dataset = std::make_unique<music::SequenceDataset>(songs, size_t(s.seq_len));
-    const int V = int(corpus.vocabulary.size());
     CADENZA_CHECK(s.val_fraction >= 0 && s.val_fraction < 1,
                   "--val-fraction must be in [0, 1), got ", s.val_fraction);
-    const music::SequenceDataset::Split split =
-        s.split == SplitKind::songs ? d.dataset->split_songs(s.val_fraction, s.seed)
-                                    : d.dataset->split_shuffled_windows(s.val_fraction, s.seed);
+    std::vector<std::vector<int>> train_songs, valid_songs;
+    if (s.split == SplitKind::songs) {
+        RunSongs songs = make_run_songs(corpus, s);
+        train_songs = std::move(songs.train);
+        valid_songs = std::move(songs.validation);
+        d.vocabulary = std::move(songs.vocabulary);
+        d.augmented_copies = songs.augmented_copies;
+    } else {
+        CADENZA_CHECK(s.transpose == 0 && !s.key_normalize,
+                      "--transpose and --key-normalize need --split songs (the paper's window split "
+                      "mixes the held-out windows into the training songs)");
+        d.vocabulary = corpus.vocabulary;
+        for (const auto& song : corpus.songs) train_songs.push_back(song.ids);
+    }
+    const int V = int(d.vocabulary.size());
+    d.dataset = std::make_unique<music::SequenceDataset>(train_songs, size_t(s.seq_len));
+    music::SequenceDataset::Split split;
+    if (s.split == SplitKind::songs) {
+        split.train = d.dataset->windows();
+        d.validation_dataset = std::make_unique<music::SequenceDataset>(valid_songs, size_t(s.seq_len));
+    } else {
+        split = d.dataset->split_shuffled_windows(s.val_fraction, s.seed);
+    }
     // Seed windows for generation: up to 32 training windows spread evenly.
     for (size_t k = 0; k < 32 && !split.train.empty(); ++k) {
         const auto& w = split.train[k * split.train.size() / 32];
@@ -195,14 +220,18 @@ RunData make_run_data(const Corpus& corpus, const Settings& s) {
         d.seed_windows.emplace_back(b, e);
     }
     if (s.model == ModelKind::stream) {
-        make_stream_data(songs, split, s, d);
+        make_stream_data(train_songs, valid_songs, s, d);
         return d;
     }
     CADENZA_CHECK(!split.train.empty(), "the corpus has no song longer than --seq-len ", s.seq_len,
                   " tokens, so there is no training window; use a shorter --seq-len");
     d.train = std::make_unique<WindowBatches>(*d.dataset, split.train, V);
-    if (!split.validation.empty())
+    if (s.split == SplitKind::songs) {
+        if (!d.validation_dataset->windows().empty())
+            d.validation = std::make_unique<WindowBatches>(*d.validation_dataset, d.validation_dataset->windows(), V);
+    } else if (!split.validation.empty()) {
         d.validation = std::make_unique<WindowBatches>(*d.dataset, split.validation, V);
+    }
     d.validation_batch = s.batch;
     return d;
 }
@@ -216,7 +245,15 @@ int run_train(const TrainRequest& req) {
         std::fprintf(stderr, "removed %s, a temporary file left by a run that was stopped while writing\n",
                      (fs::path(req.run_dir) / name).string().c_str());
     Run run = open_run(req, files);
-    const RunData data = make_run_data(run.corpus, run.settings);
+    RunData data = make_run_data(run.corpus, run.settings);
+    if (run.model) {
+        CADENZA_CHECK(data.vocabulary.tokens() == run.vocabulary.tokens(), req.run_dir,
+                      ": the run's songs now make a vocabulary of ", data.vocabulary.size(),
+                      " tokens, its checkpoint has ", run.vocabulary.size(), " (was the corpus changed?)");
+    } else {
+        run.model = build_model(run.settings, int(data.vocabulary.size()), run.backend);
+    }
+    run.corpus.vocabulary = data.vocabulary;  // checkpoints hold the run's vocabulary
     restore_best(run, data, files);
     print_run(run, data);
     const Settings& s = run.settings;
@@ -230,6 +267,13 @@ int run_train(const TrainRequest& req) {
     o.epochs = s.epochs;
     o.initial_epoch = run.progress.epoch;
     o.shuffle = s.model == ModelKind::paper;
+    if (s.schedule == Settings::Schedule::cosine) o.learning_rate = cosine_schedule(s.lr, s.epochs, s.lr / 20);
+    if (s.random_offsets && data.lanes) {
+        o.on_epoch_begin = [&](int epoch) {
+            RandomSequence r(s.seed, RandomStream::sample, uint64_t(epoch), 2);
+            data.lanes->set_offset(int64_t(r.below(uint64_t(s.seq_len))));
+        };
+    }
     o.on_batch = [&](const BatchProgress& p) { bar.update(p); };
     o.on_epoch = [&](const EpochStats& e) {
         bar.finish();

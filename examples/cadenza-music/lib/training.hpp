@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cadenza/model/data.hpp"
+#include "batches.hpp"
 #include "cadenza/music/dataset.hpp"
 #include "corpus.hpp"
 #include "device.hpp"
@@ -26,12 +27,16 @@ struct TrainRequest {
 
 // The data of a run, cut the same way every time from the corpus and the settings.
 struct RunData {
-    std::unique_ptr<music::SequenceDataset> dataset;
+    std::unique_ptr<music::SequenceDataset> dataset, validation_dataset;
     std::unique_ptr<BatchSource<float>> train, validation;
+    LaneBatches* lanes = nullptr;  // the stream model's training lanes (train), for --random-offsets
     int validation_batch = 128;
     std::vector<std::vector<int>> seed_windows;  // for generation without a corpus
+    music::Vocabulary vocabulary;                // the run's (the corpus's, extended: run_songs.hpp)
+    int64_t augmented_copies = 0;
 };
 
+// The corpus cut as the settings say (run_songs.hpp for the song split).
 RunData make_run_data(const Corpus& corpus, const Settings& s);
 
 // Exit status: 0 done (or stopped early), 3 the loss diverged (the last

@@ -151,6 +151,7 @@ void load_optimizer(Sequential<T>& m, const Container& c) {
         else if (k == "beta2") a.beta2 = v;
         else if (k == "eps") a.eps = v;
         else if (k == "clip_norm") a.clip_norm = v;
+        else if (k == "weight_decay") a.weight_decay = v;  // absent in version-1 files: 0, Adam
     }
     CADENZA_CHECK(kind == "Adam", c.source(), ": optimizer '", kind, "' is not known to this build");
     m.set_optimizer(std::make_unique<Adam<T>>(a));

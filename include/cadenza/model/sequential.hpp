@@ -66,6 +66,12 @@ struct FitOptions {
     std::function<bool(const EpochStats&)> on_epoch;
     // Called after every batch (progress bars).
     std::function<void(const BatchProgress&)> on_batch;
+    // The learning rate of epoch e (0-based, counted from the run's start, so
+    // a resumed run gets the rate it would have had): a schedule
+    // (optim/schedule.hpp). Empty: the optimizer's own rate throughout.
+    std::function<double(int epoch)> learning_rate;
+    // Called before epoch e's first batch (e.g. to re-cut the data).
+    std::function<void(int epoch)> on_epoch_begin;
 };
 
 template <class T>
@@ -187,10 +193,14 @@ public:
         check_source(train);
         CADENZA_CHECK(o.batch_size > 0, "batch size must be positive, got ", o.batch_size);
         std::vector<EpochStats> history;
-        const int64_t N = train.size();
-        std::vector<int64_t> order(static_cast<size_t>(N));
+        std::vector<int64_t> order;
         for (int epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
             auto t0 = std::chrono::steady_clock::now();
+            if (o.learning_rate) optimizer().set_learning_rate(o.learning_rate(epoch));
+            if (o.on_epoch_begin) o.on_epoch_begin(epoch);
+            const int64_t N = train.size();  // after on_epoch_begin, which may re-cut the data
+            CADENZA_CHECK(N > 0, "epoch ", epoch + 1, " has no training sample");
+            order.resize(static_cast<size_t>(N));
             std::iota(order.begin(), order.end(), int64_t(0));
             if (o.shuffle) shuffle_indices(order.data(), uint64_t(N), seed_, uint64_t(epoch));
             for (auto& l : layers_) l->reset_state();

@@ -64,6 +64,23 @@ public:
         return v;
     }
 
+    // Adds `token` after the existing ones when it is new (a run's own tokens,
+    // e.g. transposed ones: the corpus's ids keep their meaning, so the
+    // corpus's vocabulary stays a prefix of the run's); returns its id.
+    int extend(const std::string& token, int64_t count = 0) {
+        auto it = ids_.find(token);
+        if (it != ids_.end()) return it->second;
+        CADENZA_CHECK(!token.empty() && token.find_first_of("\t\n") == std::string::npos,
+                      "a vocabulary token may not be empty or hold a tab or a newline");
+        add(token, count);
+        return int(tokens_.size()) - 1;
+    }
+    // Are this vocabulary's tokens the first ones of `other`, in the same order?
+    bool is_prefix_of(const Vocabulary& other) const {
+        return tokens_.size() <= other.tokens_.size() &&
+               std::equal(tokens_.begin(), tokens_.end(), other.tokens_.begin());
+    }
+
     size_t size() const { return tokens_.size(); }
     bool contains(const std::string& token) const { return ids_.count(token) != 0; }
     bool has_unknown() const { return contains(kUnknown); }

@@ -21,6 +21,9 @@ struct AdamOptions {
     double beta2 = 0.999;
     double eps = 1e-7;
     double clip_norm = 0.0;  // 0: no clipping
+    // Decoupled weight decay (AdamW, Loshchilov & Hutter): every step also
+    // multiplies each weight by 1 - lr * weight_decay. 0: plain Adam.
+    double weight_decay = 0.0;
 };
 
 template <class T>
@@ -30,11 +33,19 @@ public:
         CADENZA_CHECK(o.lr > 0, "Adam learning rate must be positive, got ", o.lr);
         CADENZA_CHECK(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1,
                       "Adam betas must be in [0, 1)");
+        CADENZA_CHECK(o.weight_decay >= 0 && o.lr * o.weight_decay < 1,
+                      "Adam weight decay must be >= 0 with lr * weight_decay < 1, got ", o.weight_decay);
     }
     std::string kind() const override { return "Adam"; }
     std::map<std::string, double> settings() const override {
         return {{"lr", opt_.lr}, {"beta1", opt_.beta1}, {"beta2", opt_.beta2}, {"eps", opt_.eps},
-                {"clip_norm", opt_.clip_norm}};
+                {"clip_norm", opt_.clip_norm}, {"weight_decay", opt_.weight_decay}};
+    }
+    double learning_rate() const override { return opt_.lr; }
+    void set_learning_rate(double lr) override {
+        CADENZA_CHECK(lr > 0 && lr * opt_.weight_decay < 1, "Adam learning rate must be positive (and lr * "
+                      "weight_decay < 1), got ", lr);
+        opt_.lr = lr;
     }
     const AdamOptions& options() const { return opt_; }
 
@@ -49,7 +60,8 @@ public:
         double scale = 1.0;
         last_grad_norm_ = std::sqrt(be.sum_of_squares(grads, n));
         if (opt_.clip_norm > 0) scale = std::min(1.0, opt_.clip_norm / (last_grad_norm_ + 1e-6));
-        auto k = kernels::adam_constants<T>(opt_.lr, opt_.beta1, opt_.beta2, opt_.eps, t_, scale);
+        auto k = kernels::adam_constants<T>(opt_.lr, opt_.beta1, opt_.beta2, opt_.eps, t_, scale,
+                                            opt_.weight_decay);
         be.adam_update(params, grads, m_.data(), v_.data(), n, k);
     }
 

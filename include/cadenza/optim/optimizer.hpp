@@ -26,6 +26,9 @@ public:
     virtual void prepare(Backend<T>& be, int64_t n) = 0;
     // One update of params from grads (both n long, backend memory).
     virtual void step(Backend<T>& be, T* params, const T* grads, int64_t n) = 0;
+    // The learning rate the next step uses; schedules set it (FitOptions).
+    virtual double learning_rate() const = 0;
+    virtual void set_learning_rate(double lr) = 0;
     // Updates taken so far.
     virtual int64_t steps() const = 0;
     virtual void set_steps(int64_t s) = 0;
