@@ -60,23 +60,39 @@ std::string tag_balance(const std::string& xml) {
 
 // The <duration> sums of each measure, chord members (which do not advance
 // time) left out.
+// The written durations of each staff of each measure (a <backup> starts the
+// next staff's timeline), chord members not counted again: measure 1 staff 1,
+// measure 1 staff 2, measure 2 staff 1, ...
 std::vector<int> measure_sums(const std::string& xml) {
     std::vector<int> sums;
     for (size_t m = xml.find("<measure "); m != std::string::npos;
          m = xml.find("<measure ", m + 1)) {
         const size_t end = xml.find("</measure>", m);
-        const std::string body = xml.substr(m, end - m);
-        int sum = 0;
-        for (size_t n = body.find("<note>"); n != std::string::npos;
-             n = body.find("<note>", n + 1)) {
-            const std::string one = body.substr(n, body.find("</note>", n) - n);
-            if (one.find("<chord/>") != std::string::npos) continue;
-            const size_t d = one.find("<duration>");
-            sum += std::stoi(one.substr(d + 10));
+        const std::string measure = xml.substr(m, end - m);
+        size_t from = 0;
+        while (true) {
+            const size_t backup = measure.find("<backup>", from);
+            const std::string body = measure.substr(from, backup == std::string::npos ? std::string::npos : backup - from);
+            int sum = 0;
+            for (size_t n = body.find("<note>"); n != std::string::npos; n = body.find("<note>", n + 1)) {
+                const std::string one = body.substr(n, body.find("</note>", n) - n);
+                if (one.find("<chord/>") != std::string::npos) continue;
+                const size_t d = one.find("<duration>");
+                sum += std::stoi(one.substr(d + 10));
+            }
+            sums.push_back(sum);
+            if (backup == std::string::npos) break;
+            from = measure.find("</backup>", backup) + 9;
         }
-        sums.push_back(sum);
     }
     return sums;
+}
+
+MusicXmlOptions one_staff() {
+    MusicXmlOptions o;
+    o.grand_staff = false;
+    o.key_signature = false;
+    return o;
 }
 
 }  // namespace
@@ -242,7 +258,7 @@ TEST_CASE("musicxml: every measure adds up, across bar lines and with chords",
     // a quarter, a rest, then D4 from beat 4 held for 2 quarters across the bar.
     std::vector<Note> notes = {note(60, 0, 480), note(64, 480, 960), note(67, 480, 960),
                                note(72, 480, 960), note(62, 1440, 2400)};
-    const std::string xml = musicxml(notes, 480);
+    const std::string xml = musicxml(notes, 480, one_staff());
     REQUIRE(tag_balance(xml).empty());
     const auto sums = measure_sums(xml);
     REQUIRE(sums.size() == 2);
@@ -260,12 +276,12 @@ TEST_CASE("musicxml: every measure adds up, across bar lines and with chords",
 TEST_CASE("musicxml: odd lengths become tied written values; other meters add up too",
           "[report][musicxml]") {
     // 5 sixteenths: a quarter tied to a 16th.
-    const std::string five = musicxml({note(61, 0, 600)}, 480);
+    const std::string five = musicxml({note(61, 0, 600)}, 480, one_staff());
     CHECK(count_of(five, "<tie type=\"start\"/>") == 1);
     CHECK_THAT(five, Contains("<alter>1</alter>"));  // C#
     for (int s : measure_sums(five)) CHECK(s == 16);
 
-    MusicXmlOptions three;
+    MusicXmlOptions three = one_staff();
     three.beats = 3;
     three.divisions = 8;
     // Overlapping notes (the paper's decoding: a quarter every eighth) over 7 bars.
@@ -280,11 +296,39 @@ TEST_CASE("musicxml: odd lengths become tied written values; other meters add up
     for (int s : sums) CHECK(s == 24);
     CHECK_THAT(xml, Contains("<beats>3</beats>"));
 
-    CHECK(measure_sums(musicxml({}, 480)) ==
+    CHECK(measure_sums(musicxml({}, 480, one_staff())) ==
           std::vector<int>{16});  // an empty piece: one measure of rest
+    CHECK(measure_sums(musicxml({}, 480)) == std::vector<int>{16, 16});  // on both staves
     MusicXmlOptions bad;
     bad.divisions = 3;
     CHECK_THROWS_WITH(musicxml(notes, 480, bad), Contains("divisions must be 1, 2, 4 or 8"));
+}
+
+TEST_CASE("musicxml: a piano piece on a grand staff, in its key", "[report][musicxml]") {
+    // D minor: D F A, C# (the leading tone) and B-flat, over a bass line.
+    std::vector<Note> notes;
+    const int melody[] = {62, 65, 69, 70, 69, 67, 65, 64, 62, 61, 62, 74};
+    for (int k = 0; k < 12; ++k) notes.push_back(note(melody[k], int64_t(k) * 480, int64_t(k) * 480 + 480));
+    const int bass[] = {38, 45, 38, 46, 45, 38};
+    for (int k = 0; k < 6; ++k) notes.push_back(note(bass[k], int64_t(k) * 960, int64_t(k) * 960 + 960));
+    const std::string xml = musicxml(notes, 480);
+    REQUIRE(tag_balance(xml).empty());
+    CHECK_THAT(xml, Contains("<staves>2</staves>"));
+    CHECK_THAT(xml, Contains("<clef number=\"1\"><sign>G</sign><line>2</line></clef>"));
+    CHECK_THAT(xml, Contains("<clef number=\"2\"><sign>F</sign><line>4</line></clef>"));
+    CHECK_THAT(xml, Contains("<key><fifths>-1</fifths><mode>minor</mode></key>"));
+    CHECK_THAT(xml, Contains("<step>B</step><alter>-1</alter><octave>4</octave>"));  // B-flat, not A#
+    CHECK_THAT(xml, Contains("<step>C</step><alter>1</alter><octave>4</octave>"));   // C#, the leading tone
+    // Notes from middle C up on staff 1, below it on staff 2; every staff of
+    // every measure adds up to 4/4.
+    CHECK(count_of(xml, "<staff>1</staff>") >= 12);
+    CHECK(count_of(xml, "<staff>2</staff>") >= 6);
+    CHECK(xml.find("<octave>2</octave></pitch><duration>") != std::string::npos);
+    const auto sums = measure_sums(xml);
+    REQUIRE(sums.size() == 6);  // 3 measures, 2 staves each
+    for (int s : sums) CHECK(s == 16);
+    for (size_t p = xml.find("<octave>2</octave>"); p != std::string::npos; p = xml.find("<octave>2</octave>", p + 1))
+        CHECK(xml.find("<staff>2</staff>", p) < xml.find("</note>", p));  // bass notes are on staff 2
 }
 
 TEST_CASE("analysis: piano roll, histogram, frequencies", "[report]") {

@@ -2,6 +2,7 @@
 #include "musicxml.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "cadenza/error.hpp"
+#include "cadenza/music/key.hpp"
 #include "xml_text.hpp"
 
 namespace cadenza::app {
@@ -48,13 +50,11 @@ struct Item {
     bool tie_start = false, tie_stop = false;
 };
 
-void pitch_xml(std::ostringstream& s, int pitch) {
-    static const char* steps[] = {"C", "C", "D", "D", "E", "F", "F", "G", "G", "A", "A", "B"};
-    static const int alters[] = {0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0};
-    const int pc = ((pitch % 12) + 12) % 12;
-    s << "<pitch><step>" << steps[pc] << "</step>";
-    if (alters[pc]) s << "<alter>" << alters[pc] << "</alter>";
-    s << "<octave>" << (pitch / 12 - 1) << "</octave></pitch>";
+void pitch_xml(std::ostringstream& s, int pitch, const music::Key& key) {
+    const music::Spelling sp = music::spell(pitch, key);
+    s << "<pitch><step>" << sp.step << "</step>";
+    if (sp.alter) s << "<alter>" << sp.alter << "</alter>";
+    s << "<octave>" << sp.octave << "</octave></pitch>";
 }
 
 void check_options(const MusicXmlOptions& o, int ticks_per_quarter) {
@@ -82,7 +82,7 @@ struct Layout {
 };
 
 Layout lay_out(const std::vector<midi::Note>& notes, int ticks_per_quarter,
-               const MusicXmlOptions& o) {
+               const MusicXmlOptions& o, size_t min_measures = 1) {
     const int64_t D = o.divisions;
     const int64_t measure = int64_t(o.beats) * 4 * D / o.beat_type;
     const std::vector<Value> values = written_values(o.divisions);
@@ -138,7 +138,7 @@ Layout lay_out(const std::vector<midi::Note>& notes, int ticks_per_quarter,
               std::vector<int>(it->second.first.begin(), it->second.first.end()));
         pos = end;
     }
-    const int64_t total = std::max<int64_t>(1, (pos + measure - 1) / measure) * measure;
+    const int64_t total = std::max<int64_t>(int64_t(min_measures), (pos + measure - 1) / measure) * measure;
     if (total > pos) place(pos, total - pos, {});
     if (!all_pitches.empty()) {
         std::nth_element(all_pitches.begin(), all_pitches.begin() + long(all_pitches.size() / 2),
@@ -149,18 +149,19 @@ Layout lay_out(const std::vector<midi::Note>& notes, int ticks_per_quarter,
 }
 
 // One item: a note head per pitch (chord members after the first), or a rest.
-void item_xml(std::ostringstream& s, const Item& it) {
+void item_xml(std::ostringstream& s, const Item& it, const music::Key& key, int voice, int staff) {
     const size_t heads = std::max<size_t>(1, it.pitches.size());
     for (size_t k = 0; k < heads; ++k) {
         s << "      <note>";
         if (k > 0) s << "<chord/>";
         if (it.pitches.empty()) s << "<rest/>";
-        else pitch_xml(s, it.pitches[k]);
+        else pitch_xml(s, it.pitches[k], key);
         s << "<duration>" << it.duration << "</duration>";
         if (it.tie_stop) s << "<tie type=\"stop\"/>";
         if (it.tie_start) s << "<tie type=\"start\"/>";
-        s << "<voice>1</voice><type>" << it.value.type << "</type>";
+        s << "<voice>" << voice << "</voice><type>" << it.value.type << "</type>";
         for (int d = 0; d < it.value.dots; ++d) s << "<dot/>";
+        if (staff > 0) s << "<staff>" << staff << "</staff>";
         if (it.tie_start || it.tie_stop) {
             s << "<notations>";
             if (it.tie_stop) s << "<tied type=\"stop\"/>";
@@ -171,13 +172,34 @@ void item_xml(std::ostringstream& s, const Item& it) {
     }
 }
 
+music::Key key_of(const std::vector<midi::Note>& notes) {
+    std::array<double, 12> weights{};
+    for (const auto& n : notes)
+        if (n.pitch >= 0 && n.pitch <= 127)
+            weights[size_t(n.pitch % 12)] += double(std::max<int64_t>(1, n.end_tick - n.start_tick));
+    return music::estimate_key(weights);
+}
+
 }  // namespace
 
 std::string musicxml(const std::vector<midi::Note>& notes, int ticks_per_quarter,
                      const MusicXmlOptions& o) {
     check_options(o, ticks_per_quarter);
-    const Layout layout = lay_out(notes, ticks_per_quarter, o);
-    const bool bass = layout.bass_clef;
+    const music::Key key = o.key_signature ? key_of(notes) : music::Key{};
+    // The staves' layouts, padded to the same number of measures.
+    std::vector<Layout> staves;
+    if (o.grand_staff) {
+        std::vector<midi::Note> upper, lower;
+        for (const auto& n : notes) (n.pitch >= o.split_pitch ? upper : lower).push_back(n);
+        staves = {lay_out(upper, ticks_per_quarter, o), lay_out(lower, ticks_per_quarter, o)};
+        const size_t measures = std::max(staves[0].measures.size(), staves[1].measures.size());
+        for (size_t k = 0; k < 2; ++k)
+            if (staves[k].measures.size() < measures)
+                staves[k] = lay_out(k == 0 ? upper : lower, ticks_per_quarter, o, measures);
+    } else {
+        staves = {lay_out(notes, ticks_per_quarter, o)};
+    }
+    const int64_t measure_length = int64_t(o.beats) * 4 * o.divisions / o.beat_type;
     std::ostringstream s;
     s << "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
       << "<!DOCTYPE score-partwise PUBLIC \"-//Recordare//DTD MusicXML 3.1 Partwise//EN\" "
@@ -188,22 +210,33 @@ std::string musicxml(const std::vector<midi::Note>& notes, int ticks_per_quarter
       << "  <part-list><score-part id=\"P1\"><part-name>" << xml_escape(o.part_name)
       << "</part-name></score-part></part-list>\n"
       << "  <part id=\"P1\">\n";
-    for (size_t m = 0; m < layout.measures.size(); ++m) {
+    const size_t measures = staves[0].measures.size();
+    for (size_t m = 0; m < measures; ++m) {
         s << "    <measure number=\"" << m + 1 << "\">\n";
         if (m == 0) {
-            s << "      <attributes><divisions>" << o.divisions
-              << "</divisions><key><fifths>0</fifths></key><time><beats>" << o.beats
-              << "</beats><beat-type>" << o.beat_type << "</beat-type></time><clef><sign>"
-              << (bass ? "F" : "G") << "</sign><line>" << (bass ? 4 : 2)
-              << "</line></clef></attributes>\n"
+            s << "      <attributes><divisions>" << o.divisions << "</divisions><key><fifths>" << key.fifths
+              << "</fifths><mode>" << (key.minor ? "minor" : "major") << "</mode></key><time><beats>" << o.beats
+              << "</beats><beat-type>" << o.beat_type << "</beat-type></time>";
+            if (o.grand_staff) {
+                s << "<staves>2</staves><clef number=\"1\"><sign>G</sign><line>2</line></clef>"
+                  << "<clef number=\"2\"><sign>F</sign><line>4</line></clef>";
+            } else {
+                const bool bass = staves[0].bass_clef;
+                s << "<clef><sign>" << (bass ? "F" : "G") << "</sign><line>" << (bass ? 4 : 2) << "</line></clef>";
+            }
+            s << "</attributes>\n"
               << "      <direction "
                  "placement=\"above\"><direction-type><metronome><beat-unit>quarter</beat-unit>"
               << "<per-minute>" << std::lround(o.tempo_bpm)
               << "</per-minute></metronome></direction-type><sound tempo=\""
               << std::lround(o.tempo_bpm) << "\"/></direction>\n";
         }
-        for (const Item& it : layout.measures[m]) item_xml(s, it);
-        if (m + 1 == layout.measures.size())
+        for (size_t k = 0; k < staves.size(); ++k) {
+            if (k > 0) s << "      <backup><duration>" << measure_length << "</duration></backup>\n";
+            for (const Item& it : staves[k].measures[m])
+                item_xml(s, it, key, int(k) + 1, o.grand_staff ? int(k) + 1 : 0);
+        }
+        if (m + 1 == measures)
             s << "      <barline location=\"right\"><bar-style>light-heavy</bar-style></barline>\n";
         s << "    </measure>\n";
     }

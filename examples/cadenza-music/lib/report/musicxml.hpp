@@ -19,8 +19,16 @@
 //   same way, without ties.
 // So the <duration>s of the non-chord notes of every measure sum to
 // beats * 4 / beat_type quarter notes.
-// Pitches are spelled with sharps; the clef is bass when the median pitch is
-// below middle C, treble otherwise.
+// - Piano pieces go on a grand staff (the default): notes from middle C
+//   (MIDI 60, `split_pitch`) up on the treble staff, the rest on the bass
+//   staff, each staff its own voice with its own rests (MuseScore's split of
+//   an imported piano track); a <backup> of one measure separates them.
+//   Each staff's measures add up on their own. With grand_staff off: one
+//   staff, bass clef when the median pitch is below middle C.
+// - The key signature is estimated from the pitch classes, each note weighted
+//   by its length (Krumhansl-Schmuckler, cadenza/music/key.hpp), and pitches
+//   are spelled in that key: flats in flat keys, sharps in sharp keys, the
+//   leading tone of a minor key as a sharp.
 #pragma once
 
 #include <string>
@@ -37,6 +45,9 @@ struct MusicXmlOptions {
     std::string title = "Cadenza";
     std::string part_name = "Piano";
     double tempo_bpm = 120;
+    bool grand_staff = true;  // treble and bass staves, split at split_pitch
+    int split_pitch = 60;     // the lowest pitch on the treble staff
+    bool key_signature = true;  // estimate the key; false: C major, sharps
 };
 
 // The score as a MusicXML document. Throws cadenza::Error for options
