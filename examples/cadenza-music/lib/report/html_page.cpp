@@ -118,7 +118,12 @@ std::string render_page(const ReportPage& page) {
     html << "<h2>Model and data</h2>\n<table class=\"summary\">\n";
     for (const auto& [name, text] : page.summary)
         html << "<tr><td>" << xml_escape(name) << "</td><td>" << xml_escape(text) << "</td></tr>\n";
-    html << "</table>\n<h2>Metrics</h2>\n";
+    html << "</table>\n";
+    if (!page.evaluation.empty())
+        html << "<h2>Held-out songs</h2>\n<p>The model against the baselines on the run's test songs "
+                "(<code>cadenza-music evaluate</code>):</p>\n<pre>"
+             << xml_escape(page.evaluation) << "</pre>\n";
+    html << "<h2>Metrics</h2>\n";
     if (!page.agreement.empty()) agreement_table(html, page.agreement);
     pieces_table(html, page.pieces);
     if (!page.audio.empty()) {

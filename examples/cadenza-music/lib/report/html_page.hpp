@@ -43,6 +43,7 @@ struct ReportPage {
     std::vector<std::string> audio;  // WAV files beside the page
     std::vector<Figure> figures;
     std::string sheet_png;  // PNG bytes of the sheet music's first page, or ""
+    std::string evaluation;  // `cadenza-music evaluate`'s table on the run's test songs, or ""
 };
 
 std::string render_page(const ReportPage& page);

@@ -18,6 +18,7 @@
 #include "analysis.hpp"
 #include "cadenza/io/container.hpp"
 #include "cadenza/music/pitch_names.hpp"
+#include "evaluation.hpp"
 #include "html_page.hpp"
 #include "metrics.hpp"
 #include "musicxml.hpp"
@@ -85,7 +86,7 @@ TrainingData load_training_data(const Checkpoint& k) {
         return t;
     }
     t.corpus = load_corpus(k.settings.corpus);
-    t.present = t.corpus.vocabulary.tokens() == k.vocabulary.tokens();
+    t.present = t.corpus.vocabulary.is_prefix_of(k.vocabulary);  // a run may add tokens (transposition)
     if (!t.present) {
         std::printf(
             "notice: %s has another vocabulary than the checkpoint; no training-data plots or "
@@ -475,6 +476,18 @@ int run_report(const ReportRequest& req) {
     page.audio = audio;
     page.figures = figures;
     page.sheet_png = sheet;
+    if (training.present) {  // the evaluation table (no sampled pieces: the report has its own)
+        EvaluateRequest er;
+        er.checkpoint = files.checkpoint.string();
+        er.corpus = k.settings.corpus;
+        er.pieces = 0;
+        er.threads = req.threads;
+        try {
+            page.evaluation = evaluation_text(evaluate(er));
+        } catch (const Error& e) {
+            std::printf("notice: no held-out evaluation: %s\n", e.what());
+        }
+    }
     io::write_file_atomically((files.out / "index.html").string(), render_page(page));
 
     std::printf("composed %zu pieces of %d tokens from %s (seeds %llu..%llu, %s)\n", pieces.size(),
