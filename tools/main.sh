@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Cadenza's main job on a fresh Debian 12 machine: install what is needed
 # (Debian packages, including the openttd-openmsx MIDI set, the default corpus),
-# build, train the paper's model for a few minutes, and compose a piece.
+# build, train a model for a few minutes, and compose a piece.
 #   tools/main.sh [MIDI_FOLDER...]      (default: the OpenMSX set)
-# Environment: BUILD_DIR (build), RUN_DIR (runs/main), EPOCHS (3).
+# Environment: BUILD_DIR (build), RUN_DIR (runs/main), MODEL (stream: the
+# model that generalises best per minute, docs/results.md; or paper: the
+# paper's Fig. 7), EPOCHS (at most 20 for stream, which stops early on its
+# validation songs; 3 for paper).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup-debian.sh
@@ -17,9 +20,14 @@ music="$build/bin/cadenza-music"
 mkdir -p "$run"
 echo "== prepare: ${corpus_in[*]}"
 "$music" prepare "${corpus_in[@]}" -o "$run/corpus" --parts all
-echo "== train: the paper's model, ${EPOCHS:-3} epochs"
 rm -rf "$run/model"
-"$music" train "$run/corpus" -o "$run/model" --epochs "${EPOCHS:-3}"
+if [ "${MODEL:-stream}" = paper ]; then
+  echo "== train: the paper's model, ${EPOCHS:-3} epochs"
+  "$music" train "$run/corpus" -o "$run/model" --model paper --epochs "${EPOCHS:-3}"
+else
+  echo "== train: the stream model (keys normalised, +-2 semitones of augmentation), at most ${EPOCHS:-20} epochs"
+  "$music" train "$run/corpus" -o "$run/model" --model stream --key-normalize --transpose 2 --epochs "${EPOCHS:-20}"
+fi
 echo "== generate: 500 tokens"
 "$music" generate "$run/model/best.ckpt" -o "$run/composed.mid" --length 500 --temperature 0.9 --top-p 0.95 --seed 1
 echo
