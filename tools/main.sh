@@ -5,7 +5,7 @@
 #   tools/main.sh [MIDI_FOLDER...]      (default: the OpenMSX set)
 # Environment: BUILD_DIR (build), RUN_DIR (runs/main), MODEL (stream: the
 # model that generalises best per minute, docs/results.md; or paper: the
-# paper's Fig. 7), EPOCHS (at most 20 for stream, which stops early on its
+# paper's Fig. 7), EPOCHS (at most 12 for stream, which stops early on its
 # validation songs; 3 for paper).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +25,8 @@ if [ "${MODEL:-stream}" = paper ]; then
   echo "== train: the paper's model, ${EPOCHS:-3} epochs"
   "$music" train "$run/corpus" -o "$run/model" --model paper --epochs "${EPOCHS:-3}"
 else
-  echo "== train: the stream model (keys normalised, +-2 semitones of augmentation), at most ${EPOCHS:-20} epochs"
-  "$music" train "$run/corpus" -o "$run/model" --model stream --key-normalize --transpose 2 --epochs "${EPOCHS:-20}"
+  echo "== train: the stream model (keys normalised, +-2 semitones of augmentation), at most ${EPOCHS:-12} epochs"
+  "$music" train "$run/corpus" -o "$run/model" --model stream --key-normalize --transpose 2 --epochs "${EPOCHS:-12}"
 fi
 echo "== generate: 500 tokens"
 "$music" generate "$run/model/best.ckpt" -o "$run/composed.mid" --length 500 --temperature 0.9 --top-p 0.95 --seed 1
