@@ -29,4 +29,9 @@ no_temporaries() {
 make_corpus() {  # make_corpus FOLDER FILES
   mkdir -p "$1" && "$bin/make-midi-corpus" "$1" "$2" || fail "could not write a test corpus"
 }
+# prepare_corpus: four generated songs prepared into $work/c.corpus.
+prepare_corpus() {
+  make_corpus "$work/midi" 4
+  "$music" prepare "$work/midi" -o "$work/c.corpus" --parts all > /dev/null || fail "prepare"
+}
 tiny=(--seq-len 12 --units 8 --batch 8 --threads 1)

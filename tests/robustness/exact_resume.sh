@@ -12,8 +12,7 @@ bin=$1
 work=$2
 rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/common.sh"
-make_corpus "$work/midi" 4
-"$music" prepare "$work/midi" -o "$work/c.corpus" --parts all > /dev/null || fail "prepare"
+prepare_corpus
 
 # resume_matches NAME ARGS...: uninterrupted 3 epochs against 1 + 2 and 2 + 1.
 resume_matches() {

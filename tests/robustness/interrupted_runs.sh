@@ -10,8 +10,7 @@ bin=$1
 work=$2
 rm -rf "$work" && mkdir -p "$work"
 source "$(dirname "$0")/common.sh"
-make_corpus "$work/midi" 4
-"$music" prepare "$work/midi" -o "$work/c.corpus" --parts all > /dev/null || fail "prepare"
+prepare_corpus
 args=("${tiny[@]}" --seed 5 --val-fraction 0.3)
 "$music" train "$work/c.corpus" -o "$work/full" "${args[@]}" --epochs 3 > /dev/null 2>&1 || fail "the uninterrupted run"
 
