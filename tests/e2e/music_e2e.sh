@@ -36,6 +36,13 @@ pass "resume equals an uninterrupted run (losses, and the piece its weights comp
 # the stream model trains and resumes too
 "$music" train "$work/corpus" -o "$work/stream" --model stream --epochs 1 --seq-len 16 --units 16 --batch 8 > /dev/null 2>&1 || fail "stream model training"
 pass "stream model"
+# the stream model's defaults are the settings chosen on held-out songs (docs/results.md)
+"$music" train "$work/corpus" -o "$work/stream-defaults" --model stream --epochs 1 --units 8 > "$work/stream-defaults.txt" 2>&1 ||
+  fail "stream model with its defaults"
+grep -q "batch 16," "$work/stream-defaults.txt" &&
+  grep -q "settings: 32 steps per window, lr 0.002, dropout 0.6, embedding dropout 0.3, weight decay 0.1, patience 5" \
+    "$work/stream-defaults.txt" || fail "stream defaults: $(grep -E 'batch|settings' "$work/stream-defaults.txt")"
+pass "stream model defaults"
 
 # generate: valid MIDI, same seed same bytes, both models, sampling options
 "$music" generate "$work/full/best.ckpt" -o "$work/a.mid" --length 60 --seed 3 --temperature 1.0 --top-k 10 --plot "$work/a.svg" > "$work/gen.txt" || fail "generate"

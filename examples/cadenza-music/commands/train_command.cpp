@@ -35,7 +35,7 @@ int run_train_command(TrainOptions& o) {
     req.settings.split = parse_split(o.split, "--split");
     req.device = parse_device(o.device, "--device");
     // The stream model's defaults are the settings chosen on the FF data's
-    // validation songs (docs/results.md, "Training that generalises"): 16
+    // validation songs (docs/results.md, "Which training change did what"): 16
     // lanes of 32 steps (its batch is its number of parallel lanes; 128
     // lanes of 100 steps would leave a few updates per epoch on a small
     // corpus), a higher learning rate, strong dropout and weight decay (a
@@ -97,12 +97,14 @@ Command add_train_command(CLI::App& app) {
     sub->add_option("--device", o->device, "cpu, or cuda (builds with the CUDA backend)")
         ->check(CLI::IsMember({"cpu", "cuda"}));
     sub->add_option("--seed", s.seed, "Seed of every random choice")->check(seed_value());
-    o->lr = sub->add_option("--lr", s.lr, "Adam's learning rate (default 0.001; stream model: 0.002)")->check(number_in(1e-9, 10.0));
+    o->lr = sub->add_option("--lr", s.lr, "Adam's learning rate (default 0.001; stream model: 0.002)")
+                ->check(number_in(1e-9, 10.0));
     sub->add_option("--clip-norm", s.clip_norm, "Clip gradients to this global norm (0: off)")
         ->check(number_in(0.0, 1e9));
     sub->add_option("--units", s.units, "LSTM units (default 128 paper, 256 stream)")
         ->check(whole_in(1, 8192));
-    o->dropout = sub->add_option("--dropout", s.dropout, "Stream model: dropout after each LSTM (default 0.6)")->check(number_in(0.0, 0.9));
+    o->dropout = sub->add_option("--dropout", s.dropout, "Stream model: dropout after each LSTM (default 0.6)")
+                     ->check(number_in(0.0, 0.9));
     o->embedding_dropout = sub->add_option("--embedding-dropout", s.embedding_dropout,
                                            "Stream model: dropout on the embedding (default 0.3)")
         ->check(number_in(0.0, 0.9));

@@ -136,6 +136,10 @@ void print_run(const Run& run, const RunData& data) {
                 model_name(s.model), (long long)data.train->size(),
                 (long long)(data.validation ? data.validation->size() : 0), split_name(s.split),
                 s.batch, describe_backend(*run.backend).c_str());
+    std::printf("settings: %d steps per window, lr %g%s, dropout %g, embedding dropout %g, weight decay %g, "
+                "patience %d, %d epochs\n",
+                s.seq_len, s.lr, s.schedule == Settings::Schedule::cosine ? " (cosine)" : "", s.dropout,
+                s.embedding_dropout, s.weight_decay, s.patience, s.epochs);
     std::fflush(stdout);
 }
 
