@@ -14,6 +14,9 @@
 #include <string>
 
 #include "cadenza/kernels/adam.hpp"
+#include "cadenza/kernels/gru_cell.hpp"
+#include "cadenza/kernels/rmsprop.hpp"
+#include "cadenza/kernels/sgd.hpp"
 #include "cadenza/kernels/dropout.hpp"
 #include "cadenza/kernels/lstm_cell.hpp"
 #include "cadenza/kernels/softmax_cross_entropy.hpp"
@@ -219,6 +222,30 @@ __global__ void lstm_backward_pointwise_kernel(int B, int H, const T* gates, con
                                 dgates + b * 4 * H);
 }
 
+// One thread per (row b, unit j): kernels::gru_cell_forward, eq. 18-22.
+template <class T>
+__global__ void gru_forward_pointwise_kernel(int B, int H, const T* gi, T* gates, const T* b_hh,
+                                             const T* h_prev, T* h) {
+    int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (e >= int64_t(B) * H) return;
+    const int64_t b = e / H;
+    const int j = static_cast<int>(e % H);
+    kernels::gru_cell_forward(j, H, gi + b * 3 * H, gates + b * 4 * H, b_hh, h_prev[e], h[e]);
+}
+
+// One thread per (row b, unit j): kernels::gru_cell_backward, eq. 23-27.
+template <class T>
+__global__ void gru_backward_pointwise_kernel(int B, int H, const T* gates, const T* h_prev, const T* dy,
+                                              T* dh, T* dgi, T* dgh) {
+    int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (e >= int64_t(B) * H) return;
+    const int64_t b = e / H;
+    const int j = static_cast<int>(e % H);
+    T d = dh[e] + (dy ? dy[e] : T(0));
+    kernels::gru_cell_backward(j, H, gates + b * 4 * H, h_prev[e], d, dgi + b * 3 * H, dgh + b * 3 * H);
+    dh[e] = d;
+}
+
 // One thread per row: kernels::softmax_cross_entropy_row; the row's loss in double.
 template <class T>
 __global__ void softmax_cross_entropy_kernel(int64_t rows, int V, const T* logits,
@@ -295,6 +322,26 @@ __global__ void adam_kernel(T* params, const T* grads, T* m, T* v, int64_t n,
                             kernels::AdamStepConstants<T> k) {
     int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i < n) kernels::adam_update_element(params[i], grads[i], m[i], v[i], k);
+}
+
+// One thread per parameter: kernels::sgd_update_element.
+template <class T>
+__global__ void sgd_kernel(T* params, const T* grads, T* buf, int64_t n, kernels::SgdStepConstants<T> k) {
+    int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    T unused = T(0);
+    kernels::sgd_update_element(params[i], grads[i], buf ? buf[i] : unused, k);
+}
+
+// One thread per parameter: kernels::rmsprop_update_element.
+template <class T>
+__global__ void rmsprop_kernel(T* params, const T* grads, T* v, T* avg_g, T* buf, int64_t n,
+                               kernels::RmspropStepConstants<T> k) {
+    int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    T unused_a = T(0), unused_b = T(0);
+    kernels::rmsprop_update_element(params[i], grads[i], v[i], avg_g ? avg_g[i] : unused_a, buf ? buf[i] : unused_b,
+                                    k);
 }
 
 // ---- cuBLAS by element type -------------------------------------------------------
@@ -644,6 +691,39 @@ void CudaBackend<T>::adam_update(T* params, const T* grads, T* m, T* v, int64_t 
     if (n <= 0) return;
     adam_kernel<<<blocks_for(n), kThreads, 0, stream_>>>(params, grads, m, v, n, k);
     CADENZA_LAUNCHED("adam_kernel");
+}
+
+template <class T>
+void CudaBackend<T>::sgd_update(T* params, const T* grads, T* buf, int64_t n, const kernels::SgdStepConstants<T>& k) {
+    if (n <= 0) return;
+    sgd_kernel<<<blocks_for(n), kThreads, 0, stream_>>>(params, grads, buf, n, k);
+    CADENZA_LAUNCHED("sgd_kernel");
+}
+
+template <class T>
+void CudaBackend<T>::rmsprop_update(T* params, const T* grads, T* v, T* avg_g, T* buf, int64_t n,
+                                    const kernels::RmspropStepConstants<T>& k) {
+    if (n <= 0) return;
+    rmsprop_kernel<<<blocks_for(n), kThreads, 0, stream_>>>(params, grads, v, avg_g, buf, n, k);
+    CADENZA_LAUNCHED("rmsprop_kernel");
+}
+
+template <class T>
+void CudaBackend<T>::gru_forward_pointwise(int B, int H, const T* gi, T* gates, const T* b_hh, const T* h_prev,
+                                           T* h) {
+    const int64_t n = int64_t(B) * H;
+    if (n <= 0) return;
+    gru_forward_pointwise_kernel<<<blocks_for(n), kThreads, 0, stream_>>>(B, H, gi, gates, b_hh, h_prev, h);
+    CADENZA_LAUNCHED("gru_forward_pointwise_kernel");
+}
+
+template <class T>
+void CudaBackend<T>::gru_backward_pointwise(int B, int H, const T* gates, const T* h_prev, const T* dy, T* dh,
+                                            T* dgi, T* dgh) {
+    const int64_t n = int64_t(B) * H;
+    if (n <= 0) return;
+    gru_backward_pointwise_kernel<<<blocks_for(n), kThreads, 0, stream_>>>(B, H, gates, h_prev, dy, dh, dgi, dgh);
+    CADENZA_LAUNCHED("gru_backward_pointwise_kernel");
 }
 
 template class CudaBackend<float>;

@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
         for (int t = 0; t < T; ++t) x[int64_t(n) * T + t] = float(melody[size_t(n + t)]) / float(V);
         y[size_t(n)] = melody[size_t(n + T)];
     }
-    ArrayData<float> train(x, y);
+    ArrayData<float> train(std::move(x), y);
 
     auto backend = std::make_shared<EigenBackend<float>>(threads);
     Sequential<float> model(backend);

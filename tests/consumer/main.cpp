@@ -17,7 +17,7 @@ int main() {
         for (int t = 0; t < 3; ++t) x[n * 3 + t] = float((n + t) % 4) / 4.0f;
         y[size_t(n)] = (n + 3) % 4;
     }
-    ArrayData<float> data(x, y);
+    ArrayData<float> data(std::move(x), y);
     Sequential<float> model;
     model.add<Lstm<float>>(16, false);
     model.add<Dense<float>>(4);

@@ -88,7 +88,7 @@ TEMPLATE_TEST_CASE("Eigen's GEMM equals the reference GEMM in every transpose ca
                 auto A = random_tensor<TestType>({M * K + 8}, 1);
                 auto B = random_tensor<TestType>({K * N + 8}, 2);
                 auto C1 = random_tensor<TestType>({M * (N + 3)}, 3);
-                auto C2 = C1;
+                auto C2 = C1.clone();
                 int lda = ta == Trans::no ? K : M, ldb = tb == Trans::no ? N : K;
                 eig.gemm(ta, tb, M, N, K, TestType(0.7), A.data(), lda, B.data(), ldb,
                          TestType(beta), C1.data(), N + 3);
@@ -108,7 +108,7 @@ TEMPLATE_TEST_CASE("Large products (the BLAS path, when built with one) equal th
             auto A = random_tensor<TestType>({M * K}, 21);
             auto B = random_tensor<TestType>({K * N}, 22);
             auto C1 = random_tensor<TestType>({M * N}, 23);
-            auto C2 = C1;
+            auto C2 = C1.clone();
             int lda = ta == Trans::no ? K : M, ldb = tb == Trans::no ? N : K;
             eig.gemm(ta, tb, M, N, K, TestType(1), A.data(), lda, B.data(), ldb, TestType(1),
                      C1.data(), N);
@@ -135,7 +135,7 @@ TEMPLATE_TEST_CASE("Weight gradients' long-K products (our kernel) equal the ref
             auto A = random_tensor<TestType>({int64_t(s.K) * lda}, 31);
             auto B = random_tensor<TestType>({int64_t(s.K) * ldb}, 32);
             auto C1 = random_tensor<TestType>({int64_t(s.M) * ldc}, 33);
-            auto C2 = C1;
+            auto C2 = C1.clone();
             eig.gemm(Trans::yes, Trans::no, s.M, s.N, s.K, TestType(1), A.data(), lda, B.data(), ldb,
                      TestType(beta), C1.data(), ldc);
             ref.gemm(Trans::yes, Trans::no, s.M, s.N, s.K, TestType(1), A.data(), lda, B.data(), ldb,
@@ -173,7 +173,7 @@ TEMPLATE_TEST_CASE("Products with a prepared right-hand side equal the reference
                     auto A = random_tensor<TestType>({int64_t(M) * lda}, 41);
                     auto B = random_tensor<TestType>({int64_t(tb == Trans::no ? K : N) * ldb}, 42);
                     auto C1 = random_tensor<TestType>({int64_t(M) * ldc}, 43);
-                    auto C2 = C1;
+                    auto C2 = C1.clone();
                     FixedRhs<TestType> rhs;
                     // rows in all: 64 packs, 1 takes the plain GEMM.
                     eig.prepare_rhs(tb, K, N, B.data(), ldb, M == 21 ? 1 : 64, rhs);
@@ -195,7 +195,7 @@ TEMPLATE_TEST_CASE("Eigen's pointwise loops equal the reference loops", "[backen
     auto gates = random_tensor<TestType>({B, 4 * H}, 4, -3, 3);
     auto bias = random_tensor<TestType>({4 * H}, 5);
     auto c_prev = random_tensor<TestType>({B, H}, 6);
-    Tensor<TestType> g1 = gates, g2 = gates, c1({B, H}), c2({B, H}), h1({B, H}), h2({B, H});
+    Tensor<TestType> g1 = gates.clone(), g2 = gates.clone(), c1({B, H}), c2({B, H}), h1({B, H}), h2({B, H});
     eig.lstm_forward_pointwise(B, H, g1.data(), bias.data(), c_prev.data(), c1.data(), h1.data());
     ref.lstm_forward_pointwise(B, H, g2.data(), bias.data(), c_prev.data(), c2.data(), h2.data());
     CHECK(max_abs_diff(g1.data(), g2.data(), g1.numel()) == 0.0);
@@ -204,7 +204,7 @@ TEMPLATE_TEST_CASE("Eigen's pointwise loops equal the reference loops", "[backen
 
     auto dy = random_tensor<TestType>({B, H}, 7), dh = random_tensor<TestType>({B, H}, 8);
     auto dc = random_tensor<TestType>({B, H}, 9);
-    Tensor<TestType> dc1 = dc, dc2 = dc, dg1({B, 4 * H}), dg2({B, 4 * H});
+    Tensor<TestType> dc1 = dc.clone(), dc2 = dc.clone(), dg1({B, 4 * H}), dg2({B, 4 * H});
     eig.lstm_backward_pointwise(B, H, g1.data(), c_prev.data(), c1.data(), dy.data(), dh.data(),
                                 dc1.data(), dg1.data());
     ref.lstm_backward_pointwise(B, H, g1.data(), c_prev.data(), c1.data(), dy.data(), dh.data(),
@@ -229,7 +229,7 @@ TEMPLATE_TEST_CASE("Eigen's pointwise loops equal the reference loops", "[backen
     CHECK(max_abs_diff(s1.data(), s2.data(), 40) == 0.0);  // same order: bit-identical
     CHECK(eig.sum_of_squares(X.data(), X.numel()) == Approx(ref.sum_of_squares(X.data(), X.numel())));
 
-    Tensor<TestType> p1 = X, p2 = X, m1({X.numel()}), m2({X.numel()}), v1({X.numel()}), v2({X.numel()});
+    Tensor<TestType> p1 = X.clone(), p2 = X.clone(), m1({X.numel()}), m2({X.numel()}), v1({X.numel()}), v2({X.numel()});
     auto k = kernels::adam_constants<TestType>(1e-3, 0.9, 0.999, 1e-7, 3, 0.5);
     auto G = random_tensor<TestType>(X.shape(), 12);
     eig.adam_update(p1.data(), G.data(), m1.data(), v1.data(), X.numel(), k);
@@ -311,13 +311,13 @@ TEST_CASE("A stateful LSTM carries its final state into the next forward", "[lst
     stateful.initialize(params.data(), 2);
     auto x = random_tensor<double>({6, 2, 2}, 14);
     auto kw = whole.make_cache(), ks = stateful.make_cache();
-    Tensor<double> yw = whole.forward(x, *kw, {});
-    Tensor<double> first = stateful.forward(x.slice(0, 3), *ks, {});
-    Tensor<double> second = stateful.forward(x.slice(3, 6), *ks, {});
+    Tensor<double> yw = whole.forward(x, *kw, {}).clone();
+    Tensor<double> first = stateful.forward(x.slice(0, 3), *ks, {}).clone();
+    Tensor<double> second = stateful.forward(x.slice(3, 6), *ks, {}).clone();
     CHECK(max_abs_diff(first.data(), yw.data(), 3 * 2 * 5) < 1e-15);
     CHECK(max_abs_diff(second.data(), yw.data() + 3 * 2 * 5, 3 * 2 * 5) < 1e-15);
     stateful.reset_state();
-    Tensor<double> again = stateful.forward(x.slice(3, 6), *ks, {});
+    Tensor<double> again = stateful.forward(x.slice(3, 6), *ks, {}).clone();
     CHECK(max_abs_diff(again.data(), yw.data() + 3 * 2 * 5, 3 * 2 * 5) > 1e-3);
 }
 
@@ -350,16 +350,36 @@ TEST_CASE("Tensors check their shapes and share memory only when asked", "[tenso
     CHECK_THROWS_WITH(t.reshaped({5, 5}), Catch::Contains("cannot reshape [2, 3, 4] to [5, 5]"));
     CHECK_THROWS_WITH(t.expect_shape({2, 3}, "x"), Catch::Contains("x must have shape [2, 3]"));
     CHECK_THROWS(t.at(24));
-    Tensor<float> copy = t;
+    // Tensor is move-only: an alias is asked for (share), so is a copy (clone).
+    static_assert(!std::is_copy_constructible<Tensor<float>>::value && !std::is_copy_assignable<Tensor<float>>::value);
+    static_assert(std::is_nothrow_move_constructible<Tensor<float>>::value);
+    Tensor<float> copy = t.clone();
     copy[0] = 1;
     CHECK(t[0] == 0);
+    CHECK(copy.use_count() == 1);
     Tensor<float> shared = t.share();
     shared[0] = 2;
     CHECK(t[0] == 2);
+    CHECK(t.use_count() == 2);
     Tensor<float> row = t(1);
     CHECK(row.shape() == Shape{3, 4});
     row[0] = 5;
     CHECK(t[12] == 5);
+    // A const tensor's parts are read-only views of the same memory.
+    const Tensor<float>& ct = t;
+    TensorView<const float> crow = ct(1);
+    static_assert(std::is_same<decltype(crow.data()), const float*>::value);
+    CHECK(crow.data() == t.data() + 12);
+    CHECK(ct.slice(1, 2).shape() == Shape{1, 3, 4});
+    CHECK(ct.reshaped({6, 4}).dim(0) == 6);
+    // Memory lives while any handle does.
+    Tensor<float> survivor;
+    {
+        Tensor<float> owner({8});
+        owner[7] = 3;
+        survivor = owner.slice(4, 8);
+    }
+    CHECK(survivor[3] == 3);
     CHECK(t.device() == Device::host);
     CHECK_THROWS(Shape{1, 2, 3, 4, 5});
 }

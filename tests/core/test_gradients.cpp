@@ -66,7 +66,7 @@ void check_layer(Layer<double>& layer, const Shape& per_sample, const Shape& bat
     Tensor<double> x = random_tensor(batch_shape, 11);
     Tensor<double> dx;
     h.gradients(x, dx);
-    Tensor<double> analytic_params = h.grads;
+    Tensor<double> analytic_params = h.grads.clone();
     const int64_t n = layer.parameter_count();
     if (n > 0) {
         auto r = check_gradient(h.params.data(), analytic_params.data(), n, [&] { return h.loss(x); });
@@ -74,7 +74,7 @@ void check_layer(Layer<double>& layer, const Shape& per_sample, const Shape& bat
         CHECK(r.worst_error < tolerance);
     }
     if (check_input) {
-        Tensor<double> analytic_dx = dx;
+        Tensor<double> analytic_dx = dx.clone();
         auto r = check_gradient(x.data(), analytic_dx.data(), x.numel(), [&] { return h.loss(x); });
         INFO(r.describe(layer.kind() + " input (" + backend + ")"));
         CHECK(r.worst_error < tolerance);
@@ -108,7 +108,7 @@ TEST_CASE("LSTM gradients reach the initial state h0 and c0", "[gradients][lstm]
         Tensor<double> x = random_tensor({3, 2, 2}, 23);
         Tensor<double> dx;
         h.gradients(x, dx);
-        Tensor<double> dh0 = cache.dh0, dc0 = cache.dc0;
+        Tensor<double> dh0 = cache.dh0.clone(), dc0 = cache.dc0.clone();
         auto rh = check_gradient(cache.h0.data(), dh0.data(), dh0.numel(), [&] { return h.loss(x); });
         INFO(rh.describe("dh0"));
         CHECK(rh.worst_error < tolerance);
@@ -132,12 +132,12 @@ TEST_CASE("LSTM gradients flow in from the final state", "[gradients][lstm]") {
     };
     Tensor<double> x = random_tensor({4, 2, 2}, 33);
     loss(x);
-    cache.dh_final = Rh;
-    cache.dc_final = Rc;
+    cache.dh_final = Rh.share();
+    cache.dc_final = Rc.share();
     Tensor<double> dx;
     h.be->fill(h.grads.data(), h.grads.numel(), 0.0);
     lstm.backward(h.R, cache, &dx);
-    Tensor<double> g = h.grads, gx = dx;
+    Tensor<double> g = h.grads.clone(), gx = dx.clone();
     auto rp = check_gradient(h.params.data(), g.data(), lstm.parameter_count(), [&] { return loss(x); });
     INFO(rp.describe("parameters with final-state gradients"));
     CHECK(rp.worst_error < tolerance);
@@ -169,7 +169,7 @@ TEST_CASE("Dropout, Flatten and Embedding gradients match finite differences", "
     for (int64_t i = 0; i < ids.numel(); ++i) ids[i] = double((i * 3) % 7);
     Tensor<double> dx;
     h.gradients(ids, dx);
-    Tensor<double> g = h.grads;
+    Tensor<double> g = h.grads.clone();
     auto r = check_gradient(h.params.data(), g.data(), e.parameter_count(), [&] { return h.loss(ids); });
     INFO(r.describe("Embedding table"));
     CHECK(r.worst_error < tolerance);
@@ -184,7 +184,7 @@ TEST_CASE("Softmax cross-entropy gradient matches finite differences", "[gradien
         SoftmaxCrossEntropy<double> loss;
         Tensor<double> d;
         loss.evaluate(*be, logits, targets.data(), &d);
-        Tensor<double> analytic = d;
+        Tensor<double> analytic = d.clone();
         auto r = check_gradient(logits.data(), analytic.data(), logits.numel(), [&] {
             return loss.evaluate(*be, logits, targets.data(), nullptr).mean_loss();
         });
@@ -211,7 +211,7 @@ void check_model(Sequential<double>& m, Tensor<double> x, std::vector<int32_t> t
     m.zero_gradients();
     Tensor<double> dx;
     m.backward(dlogits, check_input ? &dx : nullptr);
-    Tensor<double> g = m.gradients(), gx = dx;
+    Tensor<double> g = m.gradients().clone(), gx = dx.clone();
     auto rp = check_gradient(m.parameters().data(), g.data(), m.parameter_count(), loss);
     INFO(rp.describe(what + " parameters"));
     CHECK(rp.worst_error < tolerance);
@@ -248,5 +248,5 @@ TEST_CASE("The stream model has exact gradients with a loss at every step", "[gr
     Tensor<double> ids({4, 2, 1});
     for (int64_t i = 0; i < ids.numel(); ++i) ids[i] = double((i * 5 + 1) % 6);
     std::vector<int32_t> targets = {1, 2, 3, 4, 5, 0, 1, 2};  // [T, B] rows
-    check_model(m, ids, targets, "stream model", /*check_input=*/false);
+    check_model(m, std::move(ids), targets, "stream model", /*check_input=*/false);
 }

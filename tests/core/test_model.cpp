@@ -44,7 +44,7 @@ ArrayData<float> toy_data(int N, int T, int V, uint64_t seed) {
         }
         y[size_t(n)] = tok;
     }
-    return ArrayData<float>(x, y);
+    return ArrayData<float>(std::move(x), y);
 }
 
 std::string temp_path(const std::string& name) { return "cadenza_test_" + name; }
@@ -307,7 +307,7 @@ TEST_CASE("A NaN loss stops training before the weights change", "[model]") {
     Tensor<float> x({4, 2, 1});
     x[0] = std::numeric_limits<float>::quiet_NaN();
     std::vector<int32_t> t = {1, 2};
-    Tensor<float> before = m->parameters();
+    Tensor<float> before = m->parameters().clone();
     CHECK_THROWS_WITH(m->train_batch(x, t.data()), Catch::Contains("the loss became NaN at step 1"));
     for (int64_t i = 0; i < before.numel(); ++i) REQUIRE(before[i] == m->parameters()[i]);
 }

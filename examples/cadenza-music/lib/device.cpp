@@ -50,7 +50,7 @@ std::string describe_backend(Backend<float>& b) {
 }
 
 std::function<const Tensor<float>&()> forward_runner(Sequential<float>& model,
-                                                     const Tensor<float>& x) {
+                                                     Tensor<float>& x) {
 #ifdef CADENZA_HAVE_CUDA
     if (dynamic_cast<cuda::CudaBackend<float>*>(&model.backend()) != nullptr) {
         auto graph = std::make_shared<cuda::GraphForward<float>>(model, x);

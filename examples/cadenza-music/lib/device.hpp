@@ -28,6 +28,6 @@ std::string describe_backend(Backend<float>& backend);
 // on a GPU, where batch-1 generation is bound by kernel launches; an ordinary
 // forward on the CPU.
 std::function<const Tensor<float>&()> forward_runner(Sequential<float>& model,
-                                                     const Tensor<float>& x);
+                                                     Tensor<float>& x);
 
 }  // namespace cadenza::app

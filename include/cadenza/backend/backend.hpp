@@ -17,6 +17,8 @@
 #include "cadenza/core/philox.hpp"
 #include "cadenza/core/tensor.hpp"
 #include "cadenza/kernels/adam.hpp"
+#include "cadenza/kernels/rmsprop.hpp"
+#include "cadenza/kernels/sgd.hpp"
 
 namespace cadenza {
 
@@ -179,6 +181,19 @@ public:
                                          const T* c, const T* dy, const T* dh_next, T* dc,
                                          T* dgates) = 0;
 
+    // ---- GRU pointwise step (kernels/gru_cell.hpp) -----------------------------
+    // gi [B, 3H]: the step's input projections x . W_ih^T + b_ih. gates [B, 4H]:
+    // in, columns [0, 3H): the recurrent product h_prev . W_hh^T (no bias);
+    // out: r, z, n, m (eq. 18-21). b_hh [3H]; h_prev, h [B, H] (eq. 22).
+    virtual void gru_forward_pointwise(int B, int H, const T* gi, T* gates, const T* b_hh, const T* h_prev,
+                                       T* h) = 0;
+    // gates [B, 4H] as the forward left them; h_prev [B, H]; dy [B, H] the
+    // output gradient at this step (may be null); dh [B, H] in: from step
+    // t+1, out: dh * z, the part of dL/dh_{t-1} that bypasses W_hh (eq. 27);
+    // dgi, dgh [B, 3H] written (eq. 23-26).
+    virtual void gru_backward_pointwise(int B, int H, const T* gates, const T* h_prev, const T* dy, T* dh, T* dgi,
+                                        T* dgh) = 0;
+
     // ---- softmax + cross-entropy (kernels/softmax_cross_entropy.hpp) ----------
     // logits [rows, V], targets [rows]. Writes dlogits [rows, V] = (p - onehot) *
     // dloss_per_row (when non-null) and returns the summed loss over rows.
@@ -208,6 +223,13 @@ public:
     // ---- optimizer ------------------------------------------------------------
     virtual void adam_update(T* params, const T* grads, T* m, T* v, int64_t n,
                              const kernels::AdamStepConstants<T>& k) = 0;
+    // buf: the momentum buffer (null when k.momentum is 0).
+    virtual void sgd_update(T* params, const T* grads, T* buf, int64_t n,
+                            const kernels::SgdStepConstants<T>& k) = 0;
+    // v: the mean square; avg_g: the mean gradient (null unless k.centered);
+    // buf: the momentum buffer (null when k.momentum is 0).
+    virtual void rmsprop_update(T* params, const T* grads, T* v, T* avg_g, T* buf, int64_t n,
+                                const kernels::RmspropStepConstants<T>& k) = 0;
 };
 
 }  // namespace cadenza

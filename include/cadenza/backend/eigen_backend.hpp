@@ -4,6 +4,11 @@
 // vectorised product; the pointwise loops call the shared kernels over rows in
 // parallel (OpenMP) with the inner loop over hidden units left to the compiler's
 // vectoriser. Threads: set_threads(n), else OpenMP's default (OMP_NUM_THREADS).
+// The thread count belongs to the backend object: it never changes Eigen's or
+// OpenMP's process-wide settings (every parallel region names its team size),
+// so two backends with different counts live side by side. Eigen's own
+// products here are matrix-vector ones (or alpha/beta other than the layers
+// use), which Eigen runs on one thread.
 #pragma once
 
 #include <omp.h>
@@ -21,14 +26,13 @@ namespace cadenza {
 template <class T>
 class EigenBackend final : public HostBackend<T> {
 public:
-    EigenBackend() : threads_(omp_get_max_threads()) { Eigen::setNbThreads(threads_); }
+    EigenBackend() : threads_(omp_get_max_threads()) {}
     explicit EigenBackend(int threads) { set_threads(threads); }
 
     const char* name() const override { return "eigen"; }
 
     void set_threads(int n) {
         threads_ = n > 0 ? n : omp_get_max_threads();
-        Eigen::setNbThreads(threads_);
     }
     int threads() const { return threads_; }
 

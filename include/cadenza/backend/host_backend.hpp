@@ -12,6 +12,7 @@
 
 #include "cadenza/backend/backend.hpp"
 #include "cadenza/kernels/dropout.hpp"
+#include "cadenza/kernels/gru_cell.hpp"
 #include "cadenza/kernels/lstm_cell.hpp"
 #include "cadenza/kernels/softmax_cross_entropy.hpp"
 
@@ -82,6 +83,26 @@ public:
             }
     }
 
+    void gru_forward_pointwise(int B, int H, const T* gi, T* gates, const T* b_hh, const T* h_prev,
+                               T* h) override {
+        for (int b = 0; b < B; ++b)
+            for (int j = 0; j < H; ++j) {
+                const int64_t e = int64_t(b) * H + j;
+                kernels::gru_cell_forward(j, H, gi + int64_t(b) * 3 * H, gates + int64_t(b) * 4 * H, b_hh, h_prev[e],
+                                          h[e]);
+            }
+    }
+    void gru_backward_pointwise(int B, int H, const T* gates, const T* h_prev, const T* dy, T* dh, T* dgi,
+                                T* dgh) override {
+        for (int b = 0; b < B; ++b)
+            for (int j = 0; j < H; ++j) {
+                const int64_t e = int64_t(b) * H + j;
+                if (dy) dh[e] += dy[e];
+                kernels::gru_cell_backward(j, H, gates + int64_t(b) * 4 * H, h_prev[e], dh[e],
+                                           dgi + int64_t(b) * 3 * H, dgh + int64_t(b) * 3 * H);
+            }
+    }
+
     double softmax_cross_entropy(int64_t rows, int V, const T* logits, const int32_t* targets,
                                  T dloss_per_row, T* dlogits) override {
         double total = 0;
@@ -145,6 +166,17 @@ public:
     void adam_update(T* params, const T* grads, T* m, T* v, int64_t n,
                      const kernels::AdamStepConstants<T>& k) override {
         for (int64_t i = 0; i < n; ++i) kernels::adam_update_element(params[i], grads[i], m[i], v[i], k);
+    }
+    void sgd_update(T* params, const T* grads, T* buf, int64_t n, const kernels::SgdStepConstants<T>& k) override {
+        T unused = T(0);
+        for (int64_t i = 0; i < n; ++i) kernels::sgd_update_element(params[i], grads[i], buf ? buf[i] : unused, k);
+    }
+    void rmsprop_update(T* params, const T* grads, T* v, T* avg_g, T* buf, int64_t n,
+                        const kernels::RmspropStepConstants<T>& k) override {
+        T unused_a = T(0), unused_b = T(0);
+        for (int64_t i = 0; i < n; ++i)
+            kernels::rmsprop_update_element(params[i], grads[i], v[i], avg_g ? avg_g[i] : unused_a,
+                                            buf ? buf[i] : unused_b, k);
     }
 
 protected:

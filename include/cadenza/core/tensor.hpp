@@ -76,15 +76,53 @@ private:
     int rank_ = 0;
 };
 
-// A borrowed view: pointer, shape and device. Cheap to copy; never frees.
+// A borrowed, non-owning view: pointer, shape and device, cheap to copy, never
+// frees. TensorView<const T> is what a const Tensor hands out for its parts
+// (slice, reshaped, a row): readable, not writable. The memory must outlive it.
 template <class T>
-struct TensorView {
-    T* data = nullptr;
-    Shape shape;
-    Device device = Device::host;
+class TensorView {
+public:
+    TensorView() = default;
+    TensorView(T* data, Shape shape, Device device) : data_(data), shape_(shape), device_(device) {}
 
-    int64_t numel() const { return shape.numel(); }
-    int64_t dim(int i) const { return shape[i]; }
+    T* data() const { return data_; }
+    const Shape& shape() const { return shape_; }
+    int64_t dim(int i) const { return shape_[i]; }
+    int rank() const { return shape_.rank(); }
+    int64_t numel() const { return shape_.numel(); }
+    Device device() const { return device_; }
+    bool empty() const { return data_ == nullptr || numel() == 0; }
+    T& operator[](int64_t i) const { return data_[i]; }
+
+    TensorView reshaped(Shape s) const {
+        CADENZA_CHECK(s.numel() == numel(), "cannot reshape ", shape_.str(), " to ", s.str());
+        return {data_, s, device_};
+    }
+    // Rows [begin, end) of the leading axis.
+    TensorView slice(int64_t begin, int64_t end) const {
+        CADENZA_CHECK(rank() >= 1 && begin >= 0 && begin <= end && end <= shape_[0], "slice [", begin, ", ", end,
+                      ") outside the leading axis of ", shape_.str());
+        Shape s = shape_;
+        s[0] = end - begin;
+        const int64_t stride = shape_[0] == 0 ? 0 : numel() / shape_[0];
+        return {data_ + begin * stride, s, device_};
+    }
+    // Row i of the leading axis without it: [A, B, F] -> [B, F].
+    TensorView operator()(int64_t i) const {
+        TensorView t = slice(i, i + 1);
+        Shape s;
+        for (int d = 1; d < rank(); ++d) s.push_back(shape_[d]);
+        t.shape_ = s;
+        return t;
+    }
+    void expect_shape(const Shape& s, const char* what) const {
+        CADENZA_CHECK(shape_ == s, what, " must have shape ", s.str(), ", got ", shape_.str());
+    }
+
+private:
+    T* data_ = nullptr;
+    Shape shape_;
+    Device device_ = Device::host;
 };
 
 namespace detail {
@@ -100,8 +138,13 @@ inline void* aligned_host_alloc(size_t bytes) {
 }
 }  // namespace detail
 
-// An owning tensor. Host tensors copy deeply; device tensors are created and
-// copied through their backend (a device copy needs the device's API).
+// A tensor: a cheap, reference-counted HANDLE on a block of memory, like
+// torch.Tensor. Copying a Tensor, share(), slice(), reshaped() and row (i)
+// give another handle on the SAME memory, which lives as long as any handle
+// does; clone() copies the values (host), Backend::clone any device's.
+// Constness is deep: a const Tensor gives read-only access, and its parts
+// (slice, reshaped, a row) come as TensorView<const T>, borrowed and
+// read-only. docs/architecture.md, "Tensors", says why.
 template <class T>
 class Tensor {
 public:
@@ -121,22 +164,21 @@ public:
         : storage_(std::move(storage)), data_(static_cast<T*>(storage_.get())), shape_(shape),
           device_(device) {}
 
-    Tensor(const Tensor& other) { *this = other; }
-    Tensor& operator=(const Tensor& other) {
-        if (this == &other) return *this;
-        if (other.data_ == nullptr) {
-            *this = Tensor();
-            return *this;
-        }
-        CADENZA_CHECK(other.device_ == Device::host,
-                      "a device tensor cannot be copied implicitly; use Backend::copy");
-        Tensor copy(other.shape_);
-        if (other.numel() > 0) std::memcpy(copy.data_, other.data_, other.bytes());
-        *this = std::move(copy);
-        return *this;
-    }
+    Tensor(const Tensor&) = delete;
+    Tensor& operator=(const Tensor&) = delete;
     Tensor(Tensor&&) noexcept = default;
     Tensor& operator=(Tensor&&) noexcept = default;
+
+    // A new host tensor with a copy of the values (host tensors only; a
+    // device tensor's copy goes through its backend: Backend::clone).
+    Tensor clone() const {
+        CADENZA_CHECK(device_ == Device::host || data_ == nullptr,
+                      "clone() copies host tensors; a ", device_name(device_), " tensor needs Backend::clone");
+        if (data_ == nullptr) return Tensor();
+        Tensor copy(shape_);
+        if (numel() > 0) std::memcpy(copy.data_, data_, bytes());
+        return copy;
+    }
 
     T* data() { return data_; }
     const T* data() const { return data_; }
@@ -148,6 +190,8 @@ public:
     Device device() const { return device_; }
     // No memory: default-constructed (or zero elements).
     bool empty() const { return data_ == nullptr || numel() == 0; }
+    // How many handles share this memory (0 for an empty tensor).
+    long use_count() const { return storage_.use_count(); }
 
     // Host-only element access, for tests and tools (bounds-checked).
     T& at(int64_t i) { return data_[checked(i)]; }
@@ -155,45 +199,32 @@ public:
     T& operator[](int64_t i) { return data_[i]; }
     const T& operator[](int64_t i) const { return data_[i]; }
 
-    // The same memory under another shape with as many elements.
-    Tensor reshaped(Shape s) const {
-        CADENZA_CHECK(s.numel() == numel(), "cannot reshape ", shape_.str(), " to ", s.str());
-        Tensor t;
-        t.storage_ = storage_;
-        t.data_ = data_;
-        t.shape_ = s;
-        t.device_ = device_;
-        return t;
-    }
-
     // Another handle on the same memory (no copy).
-    Tensor share() const { return reshaped(shape_); }
+    Tensor share() { return alias(data_, shape_); }
+
+    // The same memory under another shape with as many elements.
+    Tensor reshaped(Shape s) {
+        CADENZA_CHECK(s.numel() == numel(), "cannot reshape ", shape_.str(), " to ", s.str());
+        return alias(data_, s);
+    }
+    TensorView<const T> reshaped(Shape s) const { return view().reshaped(s); }
 
     // Rows [begin, end) of the leading axis, sharing this tensor's memory.
-    Tensor slice(int64_t begin, int64_t end) const {
-        CADENZA_CHECK(rank() >= 1 && begin >= 0 && begin <= end && end <= shape_[0],
-                      "slice [", begin, ", ", end, ") outside the leading axis of ", shape_.str());
-        Shape s = shape_;
-        s[0] = end - begin;
-        int64_t stride = shape_[0] == 0 ? 0 : numel() / shape_[0];
-        Tensor t;
-        t.storage_ = storage_;
-        t.data_ = data_ + begin * stride;
-        t.shape_ = s;
-        t.device_ = device_;
-        return t;
+    Tensor slice(int64_t begin, int64_t end) {
+        TensorView<T> v = view().slice(begin, end);
+        return alias(v.data(), v.shape());
     }
+    TensorView<const T> slice(int64_t begin, int64_t end) const { return view().slice(begin, end); }
     // Row i of the leading axis without it: [A, B, F] -> [B, F].
-    Tensor operator()(int64_t i) const {
-        Tensor t = slice(i, i + 1);
-        Shape s;
-        for (int d = 1; d < rank(); ++d) s.push_back(shape_[d]);
-        t.shape_ = s;
-        return t;
+    Tensor operator()(int64_t i) {
+        TensorView<T> v = view()(i);
+        return alias(v.data(), v.shape());
     }
+    TensorView<const T> operator()(int64_t i) const { return view()(i); }
 
     TensorView<T> view() { return {data_, shape_, device_}; }
     TensorView<const T> view() const { return {data_, shape_, device_}; }
+    operator TensorView<const T>() const { return view(); }
 
     // Require a shape, naming the tensor in the message.
     void expect_shape(const Shape& s, const char* what) const {
@@ -201,6 +232,14 @@ public:
     }
 
 private:
+    Tensor alias(T* data, Shape s) const {
+        Tensor t;
+        t.storage_ = storage_;
+        t.data_ = data;
+        t.shape_ = s;
+        t.device_ = device_;
+        return t;
+    }
     int64_t checked(int64_t i) const {
         CADENZA_CHECK(device_ == Device::host, "element access needs a host tensor");
         CADENZA_CHECK(i >= 0 && i < numel(), "index ", i, " outside a tensor of ", numel(),

@@ -10,6 +10,9 @@
 //        ...
 //   "parameters":   u64 count, then count values of the model's dtype
 //   "optimizer":    kind, settings, step count and each state tensor
+// Layers and optimizers are rebuilt by kind through their registries
+// (layers/registry.hpp, optim/registry.hpp), so a kind of the user's own,
+// registered before loading, saves and loads like a built-in one.
 // Applications add their own sections beside these (the music example adds its
 // vocabulary, settings and epoch).
 #pragma once
@@ -19,12 +22,9 @@
 #include <vector>
 
 #include "cadenza/io/container.hpp"
-#include "cadenza/layers/dense.hpp"
-#include "cadenza/layers/dropout.hpp"
-#include "cadenza/layers/embedding.hpp"
-#include "cadenza/layers/flatten.hpp"
-#include "cadenza/layers/lstm.hpp"
+#include "cadenza/layers/registry.hpp"
 #include "cadenza/model/sequential.hpp"
+#include "cadenza/optim/registry.hpp"
 
 namespace cadenza::io {
 
@@ -34,8 +34,7 @@ const char* dtype_name() {
 }
 
 template <class T>
-std::string architecture_text(const Sequential<T>& m) {
-    auto& model = const_cast<Sequential<T>&>(m);
+std::string architecture_text(const Sequential<T>& model) {
     std::ostringstream s;
     s << "cadenza-architecture 1\n";
     s << "dtype " << dtype_name<T>() << "\n";
@@ -53,41 +52,8 @@ std::string architecture_text(const Sequential<T>& m) {
 
 // A layer from its kind and configuration, as architecture_text writes them.
 template <class T>
-std::unique_ptr<Layer<T>> make_layer(const std::string& kind, const LayerConfig& c,
-                                     const std::string& where) {
-    auto get = [&](const char* key) -> const std::string& {
-        auto it = c.find(key);
-        CADENZA_CHECK(it != c.end(), where, ": layer ", kind, " lacks its '", key, "' setting");
-        return it->second;
-    };
-    auto integer = [&](const char* key) {
-        const std::string& v = get(key);
-        char* end = nullptr;
-        long n = std::strtol(v.c_str(), &end, 10);
-        CADENZA_CHECK(end && *end == '\0' && !v.empty() && n > 0 && n <= (1L << 20), where, ": layer ",
-                      kind, " setting ", key, "=", v, " is not an integer in 1..1048576");
-        return static_cast<int>(n);
-    };
-    if (kind == "LSTM") {
-        typename Lstm<T>::Options o;
-        o.units = integer("units");
-        o.return_sequences = get("return_sequences") == "1";
-        o.stateful = c.count("stateful") && c.at("stateful") == "1";
-        return std::make_unique<Lstm<T>>(o);
-    }
-    if (kind == "Dense") return std::make_unique<Dense<T>>(integer("units"));
-    if (kind == "Dropout") {
-        const std::string& v = get("rate");
-        char* end = nullptr;
-        double r = std::strtod(v.c_str(), &end);
-        CADENZA_CHECK(end && *end == '\0' && r >= 0 && r < 1, where, ": Dropout rate ", v,
-                      " is not in [0, 1)");
-        return std::make_unique<Dropout<T>>(r);
-    }
-    if (kind == "Flatten") return std::make_unique<Flatten<T>>();
-    if (kind == "Embedding")
-        return std::make_unique<Embedding<T>>(integer("input_dim"), integer("output_dim"));
-    throw Error(where + ": unknown layer kind '" + kind + "'");
+std::unique_ptr<Layer<T>> make_layer(const std::string& kind, const LayerConfig& c, const std::string& where) {
+    return layer_registry<T>().make(kind, LayerSettings(kind, c, where), where);
 }
 
 template <class T>
@@ -139,35 +105,35 @@ void save_optimizer(Sequential<T>& m, Container& c) {
 
 template <class T>
 void load_optimizer(Sequential<T>& m, const Container& c) {
-    ByteReader r(c.get("optimizer"), c.source() + " (optimizer)");
+    const std::string where = c.source() + " (optimizer)";
+    ByteReader r(c.get("optimizer"), where);
     std::string kind = r.get_string("the optimizer kind");
     uint32_t ns = r.get<uint32_t>("the optimizer setting count");
-    AdamOptions a;
+    OptimizerSettings settings;
     for (uint32_t i = 0; i < ns; ++i) {
         std::string k = r.get_string("a setting name");
-        double v = r.get<double>("a setting value");
-        if (k == "lr") a.lr = v;
-        else if (k == "beta1") a.beta1 = v;
-        else if (k == "beta2") a.beta2 = v;
-        else if (k == "eps") a.eps = v;
-        else if (k == "clip_norm") a.clip_norm = v;
-        else if (k == "weight_decay") a.weight_decay = v;  // absent in version-1 files: 0, Adam
+        settings[k] = r.get<double>("a setting value");
     }
-    CADENZA_CHECK(kind == "Adam", c.source(), ": optimizer '", kind, "' is not known to this build");
-    m.set_optimizer(std::make_unique<Adam<T>>(a));
+    std::unique_ptr<Optimizer<T>> opt;
+    try {
+        opt = optimizer_registry<T>().make(kind, settings, where);
+    } catch (const Error& e) {
+        const std::string what = e.what();
+        throw Error(what.rfind(where, 0) == 0 ? what : where + ": " + what);
+    }
+    m.set_optimizer(std::move(opt));
     int64_t steps = r.get<int64_t>("the optimizer step count");
+    CADENZA_CHECK(steps >= 0, where, ": negative step count ", steps);
     m.optimizer().set_steps(steps);
     uint32_t nt = r.get<uint32_t>("the optimizer state count");
     auto state = m.optimizer().state();
-    CADENZA_CHECK(nt == state.size(), c.source(), ": optimizer state has ", nt, " tensors, expected ",
-                  state.size());
+    CADENZA_CHECK(nt == state.size(), where, ": optimizer state has ", nt, " tensors, expected ", state.size());
     for (auto& [name, t] : state) {
         std::string got = r.get_string("a state tensor name");
-        CADENZA_CHECK(got == name, c.source(), ": optimizer state '", got, "' where '", name,
-                      "' was expected");
+        CADENZA_CHECK(got == name, where, ": optimizer state '", got, "' where '", name, "' was expected");
         uint64_t n = r.get<uint64_t>("a state tensor length");
-        CADENZA_CHECK(n == uint64_t(t->numel()), c.source(), ": optimizer state '", name, "' holds ",
-                      n, " values, the model needs ", t->numel());
+        CADENZA_CHECK(n == uint64_t(t->numel()), where, ": optimizer state '", name, "' holds ", n,
+                      " values, the model needs ", t->numel());
         r.need_items(n, sizeof(T), "the optimizer state values");
         std::vector<T> host(static_cast<size_t>(n));
         r.get_bytes(host.data(), host.size() * sizeof(T), "the optimizer state values");

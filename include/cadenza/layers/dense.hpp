@@ -12,7 +12,7 @@ namespace cadenza {
 
 template <class T>
 struct DenseCache : LayerCache<T> {
-    Tensor<T> x;  // [rows, in] the input (shares the caller's memory)
+    TensorView<const T> x;  // [rows, in] the input (borrowed: the caller keeps it until backward)
 };
 
 template <class T>
@@ -58,7 +58,7 @@ public:
         CADENZA_CHECK(x.rank() >= 2 && x.shape().back() == in_, "Dense input must end in ", in_,
                       " features, got ", x.shape().str());
         const int64_t rows = rows_of(x);
-        k.x = x.share();
+        k.x = x.view();
         Shape ys = x.shape();
         ys[ys.rank() - 1] = out_;
         this->ensure(k.y, ys);

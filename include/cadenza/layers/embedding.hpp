@@ -12,7 +12,7 @@ namespace cadenza {
 
 template <class T>
 struct EmbeddingCache : LayerCache<T> {
-    Tensor<T> ids;
+    TensorView<const T> ids;  // [T, B, 1] the input ids (borrowed: the caller keeps them until backward)
 };
 
 template <class T>
@@ -56,7 +56,7 @@ public:
                 CADENZA_CHECK(x[r] >= 0 && x[r] < V_ && x[r] == T(int64_t(x[r])),
                               "Embedding: token id ", x[r], " at row ", r,
                               " is not an integer in [0, ", V_, ")");
-        k.ids = x.share();
+        k.ids = x.view();
         this->ensure(k.y, {x.dim(0), x.dim(1), D_});
         this->be().embedding_forward(x.data(), x.numel(), table_, D_, k.y.data());
         return k.y;

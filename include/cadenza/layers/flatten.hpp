@@ -31,8 +31,7 @@ public:
     const Tensor<T>& forward(const Tensor<T>& x, LayerCache<T>& base, const ForwardContext&) override {
         auto& k = static_cast<FlattenCache<T>&>(base);
         if (x.rank() == 2) {  // already [B, F]
-            k.y = x.share();
-            return k.y;
+            return x;  // the input itself: nothing to do
         }
         CADENZA_CHECK(x.rank() == 3, "Flatten input must be [T, B, F], got ", x.shape().str());
         const int64_t T_ = x.dim(0), B = x.dim(1), F = x.dim(2);

@@ -30,7 +30,7 @@ namespace cadenza {
 
 template <class T>
 struct LstmCache : LayerCache<T> {
-    Tensor<T> x;      // [T, B, I] the input (shares the caller's memory)
+    TensorView<const T> x;  // [T, B, I] the input (borrowed: the caller keeps it until backward)
     Tensor<T> gates;  // [T, B, 4H] activations i, f, g, o at each step
     Tensor<T> h;      // [T+1, B, H] h[0] = h0, h[t+1] = output at step t
     Tensor<T> c;      // [T+1, B, H] c[0] = c0
@@ -46,8 +46,8 @@ struct LstmCache : LayerCache<T> {
     Tensor<T> dh0, dc0;
 
     // The final state after forward: h[T], c[T] as [B, H] views.
-    Tensor<T> final_h() const { return h(h.dim(0) - 1); }
-    Tensor<T> final_c() const { return c(c.dim(0) - 1); }
+    Tensor<T> final_h() { return h(h.dim(0) - 1); }
+    Tensor<T> final_c() { return c(c.dim(0) - 1); }
 };
 
 template <class T>
@@ -115,7 +115,7 @@ public:
                       "], got ", x.shape().str());
         const int T_ = static_cast<int>(x.dim(0)), B = static_cast<int>(x.dim(1)), H = H_;
         const int G = 4 * H;
-        k.x = x.share();
+        k.x = x.view();
         // Training keeps each step's activations for the backward; inference,
         // when the backend folds the input projection into the steps, needs
         // only one step's gates at a time.

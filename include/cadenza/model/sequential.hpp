@@ -135,6 +135,7 @@ public:
         if (built_) optimizer_->prepare(*be_, params_.numel());
     }
     Optimizer<T>& optimizer() { return *optimizer_; }
+    const Optimizer<T>& optimizer() const { return *optimizer_; }
     void set_loss(SoftmaxCrossEntropy<T> loss) { loss_ = loss; }
     const SoftmaxCrossEntropy<T>& loss() const { return loss_; }
 
@@ -144,6 +145,7 @@ public:
     Shape output_shape() const { return layers_.back()->output_shape(); }
     size_t size() const { return layers_.size(); }
     Layer<T>& layer(size_t i) { return *layers_[i]; }
+    const Layer<T>& layer(size_t i) const { return *layers_[i]; }
     LayerCache<T>& cache(size_t i) { return *caches_[i]; }
     int64_t parameter_count() const { return params_.numel(); }
     Tensor<T>& parameters() { return params_; }

@@ -67,6 +67,10 @@ public:
                                 T* h) override;
     void lstm_backward_pointwise(int B, int H, const T* gates, const T* c_prev, const T* c,
                                  const T* dy, const T* dh_next, T* dc, T* dgates) override;
+    void gru_forward_pointwise(int B, int H, const T* gi, T* gates, const T* b_hh, const T* h_prev,
+                               T* h) override;
+    void gru_backward_pointwise(int B, int H, const T* gates, const T* h_prev, const T* dy, T* dh, T* dgi,
+                                T* dgh) override;
 
     double softmax_cross_entropy(int64_t rows, int V, const T* logits, const int32_t* targets,
                                  T dloss_per_row, T* dlogits) override;
@@ -83,6 +87,10 @@ public:
 
     void adam_update(T* params, const T* grads, T* m, T* v, int64_t n,
                      const kernels::AdamStepConstants<T>& k) override;
+    void sgd_update(T* params, const T* grads, T* buf, int64_t n,
+                    const kernels::SgdStepConstants<T>& k) override;
+    void rmsprop_update(T* params, const T* grads, T* v, T* avg_g, T* buf, int64_t n,
+                        const kernels::RmspropStepConstants<T>& k) override;
 
 private:
     // The ordered sum of `n` doubles in `values` (device), computed on the device.

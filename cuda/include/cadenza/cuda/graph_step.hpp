@@ -28,7 +28,7 @@ namespace cadenza::cuda {
 template <class T>
 class GraphForward {
 public:
-    GraphForward(Sequential<T>& model, const Tensor<T>& x) : model_(model), x_(x.share()) {
+    GraphForward(Sequential<T>& model, Tensor<T>& x) : model_(model), x_(x.share()) {
         backend_ = dynamic_cast<CudaBackend<T>*>(&model.backend());
         CADENZA_CHECK(backend_ != nullptr, "GraphForward needs a model on a CudaBackend, not on ",
                       model.backend().name());
