@@ -10,7 +10,10 @@ Fixture format (little-endian), read by tests/core/golden.hpp:
     u32 count      arrays that follow
     per array: u16 name length, name, u8 dtype (0 float64, 1 float32, 2 int32),
                u32 rank, u64 dims[rank], data
-One file per (case, dtype): lstm, dense, softmax_xent, adam x {f64, f32}.
+One file per (case, dtype): lstm, gru, gru_small, dense, softmax_xent and the
+optimizers (adam, adamw, sgd, sgd_nesterov, rmsprop, rmsprop_centered) x {f64, f32};
+schedules.bin holds PyTorch's learning rates under StepLR, CosineAnnealingLR and
+ReduceLROnPlateau for a fixed sequence of losses.
 """
 import struct
 import sys
@@ -64,6 +67,33 @@ def lstm_case(dtype):
     return out
 
 
+def gru_case(dtype, T=5, B=3, I=4, H=6, layers=2, seed=5):
+    """Stacked GRU layers with both biases (PyTorch's gate order r, z, n)."""
+    g = torch.Generator().manual_seed(seed)
+    gru = torch.nn.GRU(I, H, num_layers=layers).to(dtype)
+    with torch.no_grad():
+        for p in gru.parameters():
+            p.copy_(torch.empty(p.shape, dtype=dtype).uniform_(-0.5, 0.5, generator=g))
+    x = torch.empty(T, B, I, dtype=dtype).uniform_(-1, 1, generator=g).requires_grad_()
+    h0 = torch.empty(layers, B, H, dtype=dtype).uniform_(-0.5, 0.5, generator=g).requires_grad_()
+    R = torch.empty(T, B, H, dtype=dtype).uniform_(-1, 1, generator=g)
+    Rn = torch.empty(layers, B, H, dtype=dtype).uniform_(-1, 1, generator=g)
+    y, hn = gru(x, h0)
+    ((y * R).sum() + (hn * Rn).sum()).backward()
+    out = {"x": x, "h0": h0, "R": R, "Rn": Rn, "y": y, "hn": hn, "dx": x.grad, "dh0": h0.grad}
+    for layer in range(layers):
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            p = getattr(gru, f"{name}_l{layer}")
+            out[f"{name}{layer}"] = p
+            out[f"d{name}{layer}"] = p.grad
+    return out
+
+
+def gru_small_case(dtype):
+    """One GRU layer reading one feature, batch 2, 9 steps: the paper's input shape."""
+    return gru_case(dtype, T=9, B=2, I=1, H=3, layers=1, seed=6)
+
+
 def dense_case(dtype):
     g = torch.Generator().manual_seed(2)
     B, I, O = 4, 7, 5
@@ -107,16 +137,83 @@ def adam_case(dtype):
     return {"p0": p0, "grads": grads, "p5": p.detach().clone()}
 
 
+def optimizer_run(dtype, make, seed):
+    """Five steps of an optimizer on 37 parameters with fixed gradients."""
+    g = torch.Generator().manual_seed(seed)
+    n = 37
+    p = torch.empty(n, dtype=dtype).uniform_(-1, 1, generator=g)
+    p0 = p.clone()
+    p = p.requires_grad_()
+    opt = make([p])
+    grads = torch.empty(5, n, dtype=dtype).uniform_(-1, 1, generator=g)
+    grads[:, 3] *= 1e-6  # tiny gradients: eps matters
+    for k in range(5):
+        opt.zero_grad()
+        p.grad = grads[k].clone()
+        opt.step()
+    return {"p0": p0, "grads": grads, "p5": p.detach().clone()}
+
+
+def adamw_case(dtype):
+    return optimizer_run(dtype, lambda ps: torch.optim.AdamW(ps, lr=1e-2, weight_decay=0.05), 7)
+
+
+def sgd_case(dtype):
+    return optimizer_run(dtype, lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.1,
+                                                           weight_decay=0.01), 8)
+
+
+def sgd_nesterov_case(dtype):
+    return optimizer_run(dtype, lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True), 9)
+
+
+def rmsprop_case(dtype):
+    return optimizer_run(dtype, lambda ps: torch.optim.RMSprop(ps, lr=1e-2), 10)
+
+
+def rmsprop_centered_case(dtype):
+    return optimizer_run(dtype, lambda ps: torch.optim.RMSprop(ps, lr=1e-2, alpha=0.9, momentum=0.5,
+                                                               centered=True, weight_decay=0.01), 11)
+
+
+def schedules():
+    """Learning rates over 30 epochs under PyTorch's schedulers (lr 0.1)."""
+    def rates(make_sched, losses=None):
+        p = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([p], lr=0.1)
+        sched = make_sched(opt)
+        out = []
+        for e in range(30):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step(losses[e]) if losses is not None else sched.step()
+        return torch.tensor(out, dtype=torch.float64)
+    # A loss that improves, stalls, improves a little (below the threshold), then improves again.
+    losses = [1.0, 0.9, 0.8, 0.8, 0.8, 0.8, 0.79995, 0.8, 0.7, 0.7, 0.7, 0.7, 0.7, 0.69, 0.6,
+              0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+    return {
+        "step": rates(lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=7, gamma=0.5)),
+        "cosine": rates(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20, eta_min=0.001)),
+        "plateau_losses": torch.tensor(losses, dtype=torch.float64),
+        "plateau": rates(lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(
+            o, factor=0.5, patience=2, threshold=1e-4, cooldown=1, min_lr=0.02), losses),
+    }
+
+
 def main():
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/core/fixtures")
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
     for dtype, tag in ((torch.float64, "f64"), (torch.float32, "f32")):
-        for name, fn in (("lstm", lstm_case), ("dense", dense_case),
-                         ("softmax_xent", softmax_xent_case), ("adam", adam_case)):
+        for name, fn in (("lstm", lstm_case), ("gru", gru_case), ("gru_small", gru_small_case),
+                         ("dense", dense_case), ("softmax_xent", softmax_xent_case), ("adam", adam_case),
+                         ("adamw", adamw_case), ("sgd", sgd_case), ("sgd_nesterov", sgd_nesterov_case),
+                         ("rmsprop", rmsprop_case), ("rmsprop_centered", rmsprop_centered_case)):
             path = out / f"{name}_{tag}.bin"
             write(path, fn(dtype))
             print("wrote", path)
+    write(out / "schedules.bin", schedules())
+    print("wrote", out / "schedules.bin")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-// Agreement with PyTorch (fixtures from tools/make_golden.py): LSTM, Dense,
-// softmax cross-entropy and Adam, in double and in float.
+// Agreement with PyTorch (fixtures from tools/make_golden.py): LSTM, GRU, Dense,
+// softmax cross-entropy, the optimizers (Adam, AdamW, SGD, RMSprop) and the
+// learning-rate schedules, in double and in float.
 //
 // Tolerances, |ours - torch| <= rtol * max(|ours|, |torch|) + atol:
 //   double: rtol 1e-10, atol 1e-12;   float: rtol 1e-5, atol 1e-6.
@@ -143,7 +144,149 @@ void adam_matches_torch(std::shared_ptr<Backend<T>> be) {
     expect_close(p.data(), g, "p5");
 }
 
+// Stacked GRU layers (as many as the fixture has) from h0, the loss
+// sum(y * R) + sum(h_n * Rn): outputs, final states and every gradient.
+template <class T>
+void gru_matches_torch(const std::string& fixture, std::shared_ptr<Backend<T>> be) {
+    Golden g(fixture + "_" + Tol<T>::tag);
+    const int64_t T_ = g["x"].shape[0], B = g["x"].shape[1], I = g["x"].shape[2];
+    const int L = int(g["h0"].shape[0]), H = int(g["y"].shape[2]);
+    std::vector<std::unique_ptr<Gru<T>>> layers;
+    int64_t total = 0;
+    for (int l = 0; l < L; ++l) {
+        layers.push_back(std::make_unique<Gru<T>>(H, true));
+        layers[size_t(l)]->attach(be.get(), uint32_t(l));
+        layers[size_t(l)]->build({T_, l == 0 ? I : H});
+        total += layers[size_t(l)]->parameter_count();
+    }
+    Tensor<T> params({total}), grads({total});
+    std::vector<int64_t> offset;
+    for (int l = 0, o = 0; l < L; o += int(layers[size_t(l)]->parameter_count()), ++l) {
+        offset.push_back(o);
+        Gru<T>& gru = *layers[size_t(l)];
+        gru.bind(params.data() + o, grads.data() + o);
+        const std::string n = std::to_string(l);
+        copy_into(gru.W_ih(), g, "weight_ih" + n);
+        copy_into(gru.W_hh(), g, "weight_hh" + n);
+        copy_into(gru.b_ih(), g, "bias_ih" + n);
+        copy_into(gru.b_hh(), g, "bias_hh" + n);
+    }
+    std::vector<std::unique_ptr<LayerCache<T>>> caches;
+    Tensor<T> h0 = g.tensor<T>("h0"), Rn = g.tensor<T>("Rn");  // [L, B, H]
+    for (int l = 0; l < L; ++l) {
+        caches.push_back(layers[size_t(l)]->make_cache());
+        auto& k = static_cast<GruCache<T>&>(*caches.back());
+        k.h0 = h0(l);
+        k.dh_final = Rn(l);
+    }
+    Tensor<T> x = g.tensor<T>("x");
+    ForwardContext ctx{Mode::train, 0, 0};
+    const Tensor<T>* y = &x;
+    for (int l = 0; l < L; ++l) y = &layers[size_t(l)]->forward(*y, *caches[size_t(l)], ctx);
+    expect_close(y->data(), g, "y");
+    Tensor<T> hn({L, B, H}), dh0({L, B, H});
+    for (int l = 0; l < L; ++l)
+        std::memcpy(hn.data() + l * B * H, static_cast<GruCache<T>&>(*caches[size_t(l)]).final_h().data(),
+                    sizeof(T) * B * H);
+    expect_close(hn.data(), g, "hn");
+
+    std::vector<Tensor<T>> dys(size_t(L) + 1);
+    dys[size_t(L)] = g.tensor<T>("R");
+    for (int l = L - 1; l >= 0; --l) {
+        layers[size_t(l)]->backward(dys[size_t(l) + 1], *caches[size_t(l)], &dys[size_t(l)]);
+        std::memcpy(dh0.data() + l * B * H, static_cast<GruCache<T>&>(*caches[size_t(l)]).dh0.data(),
+                    sizeof(T) * B * H);
+    }
+    expect_close(dys[0].data(), g, "dx");
+    expect_close(dh0.data(), g, "dh0");
+    for (int l = 0; l < L; ++l) {
+        const std::string n = std::to_string(l);
+        const int64_t in = l == 0 ? I : H, o = offset[size_t(l)];
+        expect_close(grads.data() + o, g, "dweight_ih" + n);
+        expect_close(grads.data() + o + 3 * H * in, g, "dweight_hh" + n);
+        expect_close(grads.data() + o + 3 * H * in + 3 * H * H, g, "dbias_ih" + n);
+        expect_close(grads.data() + o + 3 * H * in + 3 * H * H + 3 * H, g, "dbias_hh" + n);
+    }
+}
+
+// Five steps from p0 with the fixture's gradients, as torch.optim took them.
+template <class T>
+void optimizer_matches_torch(const std::string& fixture, Optimizer<T>& opt, Backend<T>& be) {
+    Golden g(fixture + "_" + Tol<T>::tag);
+    Tensor<T> p = g.tensor<T>("p0"), grads = g.tensor<T>("grads");
+    const int64_t n = p.numel();
+    opt.prepare(be, n);
+    for (int k = 0; k < 5; ++k) opt.step(be, p.data(), grads.data() + k * n, n);
+    INFO(fixture << " with " << opt.kind() << " on " << be.name());
+    expect_close(p.data(), g, "p5");
+    CHECK(opt.steps() == 5);
+}
+
+template <class T>
+void optimizers_match_torch(std::shared_ptr<Backend<T>> be) {
+    AdamOptions adamw = adamw_defaults();
+    adamw.lr = 1e-2;
+    adamw.weight_decay = 0.05;
+    AdamW<T> a(adamw);
+    optimizer_matches_torch("adamw", a, *be);
+    SgdOptions sgd;
+    sgd.lr = 0.1;
+    sgd.momentum = 0.9;
+    sgd.dampening = 0.1;
+    sgd.weight_decay = 0.01;
+    Sgd<T> s(sgd);
+    optimizer_matches_torch("sgd", s, *be);
+    SgdOptions nesterov;
+    nesterov.lr = 0.1;
+    nesterov.momentum = 0.9;
+    nesterov.nesterov = true;
+    Sgd<T> sn(nesterov);
+    optimizer_matches_torch("sgd_nesterov", sn, *be);
+    Rmsprop<T> r;  // PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8
+    optimizer_matches_torch("rmsprop", r, *be);
+    RmspropOptions centered;
+    centered.lr = 1e-2;
+    centered.alpha = 0.9;
+    centered.momentum = 0.5;
+    centered.centered = true;
+    centered.weight_decay = 0.01;
+    Rmsprop<T> rc(centered);
+    optimizer_matches_torch("rmsprop_centered", rc, *be);
+}
+
 }  // namespace
+
+TEMPLATE_TEST_CASE("Stacked GRU layers agree with torch.nn.GRU, values and gradients", "[golden][gru]", float,
+                   double) {
+    for (const char* fixture : {"gru", "gru_small"}) {
+        INFO(fixture);
+        gru_matches_torch<TestType>(fixture, std::make_shared<ReferenceBackend<TestType>>());
+        gru_matches_torch<TestType>(fixture, std::make_shared<EigenBackend<TestType>>());
+    }
+}
+
+TEMPLATE_TEST_CASE("Five steps of AdamW, SGD (momentum, Nesterov) and RMSprop (plain, centered) agree with "
+                   "torch.optim",
+                   "[golden][optim]", float, double) {
+    optimizers_match_torch<TestType>(std::make_shared<ReferenceBackend<TestType>>());
+    optimizers_match_torch<TestType>(std::make_shared<EigenBackend<TestType>>());
+}
+
+TEST_CASE("The step, cosine and reduce-on-plateau schedules give PyTorch's learning rates", "[golden][schedule]") {
+    Golden g("schedules");
+    auto step = step_schedule(0.1, 7, 0.5);
+    auto cosine = cosine_schedule(0.1, 20, 0.001);
+    ReduceOnPlateau plateau(0.1, {0.5, 2, 1e-4, 1, 0.02});
+    const auto& losses = g["plateau_losses"].values;
+    for (int e = 0; e < 30; ++e) {
+        INFO("epoch " << e);
+        CHECK(step(e) == Approx(g["step"].values[size_t(e)]).epsilon(1e-12));
+        // PyTorch's cosine is periodic past T_max; ours stays at the floor.
+        if (e <= 20) CHECK(cosine(e) == Approx(g["cosine"].values[size_t(e)]).epsilon(1e-9));
+        CHECK(plateau.rate(e) == Approx(g["plateau"].values[size_t(e)]).epsilon(1e-12));
+        plateau.observe(e, losses[size_t(e)]);
+    }
+}
 
 TEMPLATE_TEST_CASE("Two stacked LSTM layers agree with torch.nn.LSTM", "[golden][lstm]", float,
                    double) {

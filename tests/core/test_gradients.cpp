@@ -146,6 +146,52 @@ TEST_CASE("LSTM gradients flow in from the final state", "[gradients][lstm]") {
     CHECK(rx.worst_error < tolerance);
 }
 
+TEST_CASE("GRU gradients match finite differences, loss on every step or the last", "[gradients][gru]") {
+    for (std::string backend : {"reference", "eigen"}) {
+        Gru<double> every(5, /*return_sequences=*/true);
+        check_layer(every, {4, 3}, {4, 2, 3}, backend);
+        Gru<double> last(5, /*return_sequences=*/false);
+        check_layer(last, {6, 2}, {6, 3, 2}, backend);
+        // 8 steps x 32 rows: enough rows for EigenBackend to pack W_hh and
+        // to give each of two threads its own rows.
+        Gru<double> packed(6, true);
+        check_layer(packed, {8, 3}, {8, 32, 3}, backend);
+    }
+}
+
+TEST_CASE("GRU gradients reach the initial state and flow in from the final state", "[gradients][gru]") {
+    for (std::string backend : {"reference", "eigen"}) {
+        Gru<double> gru(4, true);
+        LayerHarness h(gru, {3, 2}, make_backend(backend));
+        auto& cache = static_cast<GruCache<double>&>(*h.cache);
+        cache.h0 = random_tensor({2, 4}, 41, -0.5, 0.5);
+        Tensor<double> Rh = random_tensor({2, 4}, 42);
+        // Objective: sum(R*y) + sum(Rh * h_T).
+        auto loss = [&](const Tensor<double>& x) {
+            double s = h.loss(x);
+            Tensor<double> hT = cache.final_h();
+            for (int64_t i = 0; i < Rh.numel(); ++i) s += Rh[i] * hT[i];
+            return s;
+        };
+        Tensor<double> x = random_tensor({3, 2, 2}, 43);
+        loss(x);
+        cache.dh_final = Rh.share();
+        Tensor<double> dx;
+        h.be->fill(h.grads.data(), h.grads.numel(), 0.0);
+        gru.backward(h.R, cache, &dx);
+        Tensor<double> g = h.grads.clone(), gx = dx.clone(), dh0 = cache.dh0.clone();
+        auto rp = check_gradient(h.params.data(), g.data(), gru.parameter_count(), [&] { return loss(x); });
+        INFO(rp.describe("GRU parameters with final-state gradients (" + backend + ")"));
+        CHECK(rp.worst_error < tolerance);
+        auto rx = check_gradient(x.data(), gx.data(), x.numel(), [&] { return loss(x); });
+        INFO(rx.describe("GRU input (" + backend + ")"));
+        CHECK(rx.worst_error < tolerance);
+        auto rh = check_gradient(cache.h0.data(), dh0.data(), dh0.numel(), [&] { return loss(x); });
+        INFO(rh.describe("GRU dh0 (" + backend + ")"));
+        CHECK(rh.worst_error < tolerance);
+    }
+}
+
 TEST_CASE("Dense gradients match finite differences on vectors and sequences", "[gradients]") {
     for (std::string backend : {"reference", "eigen"}) {
         Dense<double> a(4);
@@ -249,4 +295,18 @@ TEST_CASE("The stream model has exact gradients with a loss at every step", "[gr
     for (int64_t i = 0; i < ids.numel(); ++i) ids[i] = double((i * 5 + 1) % 6);
     std::vector<int32_t> targets = {1, 2, 3, 4, 5, 0, 1, 2};  // [T, B] rows
     check_model(m, std::move(ids), targets, "stream model", /*check_input=*/false);
+}
+
+TEST_CASE("A stream model with GRU layers has exact gradients with a loss at every step", "[gradients][model][gru]") {
+    Sequential<double> m(make_backend("eigen"));
+    m.add<Embedding<double>>(6, 3);
+    m.add<Gru<double>>(4, true);
+    m.add<Dropout<double>>(0.25);
+    m.add<Gru<double>>(4, true);
+    m.add<Dense<double>>(6);
+    m.build({4, 1}, 5);
+    Tensor<double> ids({4, 2, 1});
+    for (int64_t i = 0; i < ids.numel(); ++i) ids[i] = double((i * 5 + 1) % 6);
+    std::vector<int32_t> targets = {1, 2, 3, 4, 5, 0, 1, 2};  // [T, B] rows
+    check_model(m, std::move(ids), targets, "GRU stream model", /*check_input=*/false);
 }

@@ -30,6 +30,7 @@
 #include "cadenza/loss/softmax_cross_entropy.hpp"
 #include "cadenza/model/data.hpp"
 #include "cadenza/optim/adam.hpp"
+#include "cadenza/optim/schedule.hpp"
 
 namespace cadenza {
 
@@ -70,6 +71,10 @@ struct FitOptions {
     // a resumed run gets the rate it would have had): a schedule
     // (optim/schedule.hpp). Empty: the optimizer's own rate throughout.
     std::function<double(int epoch)> learning_rate;
+    // A schedule that also watches the results (ReduceOnPlateau): asked for
+    // each epoch's rate, told each epoch's validation loss (or, without
+    // validation data, its training loss). Takes precedence over learning_rate.
+    std::shared_ptr<LearningRateSchedule> schedule;
     // Called before epoch e's first batch (e.g. to re-cut the data).
     std::function<void(int epoch)> on_epoch_begin;
 };
@@ -198,7 +203,8 @@ public:
         std::vector<int64_t> order;
         for (int epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
             auto t0 = std::chrono::steady_clock::now();
-            if (o.learning_rate) optimizer().set_learning_rate(o.learning_rate(epoch));
+            if (o.schedule) optimizer().set_learning_rate(o.schedule->rate(epoch));
+            else if (o.learning_rate) optimizer().set_learning_rate(o.learning_rate(epoch));
             if (o.on_epoch_begin) o.on_epoch_begin(epoch);
             const int64_t N = train.size();  // after on_epoch_begin, which may re-cut the data
             CADENZA_CHECK(N > 0, "epoch ", epoch + 1, " has no training sample");
@@ -235,6 +241,7 @@ public:
                 s.val_top_k_accuracy = v.rows ? double(v.correct_top_k) / double(v.rows) : 0;
             }
             s.seconds = seconds_since(t0);
+            if (o.schedule) o.schedule->observe(epoch, s.has_validation ? s.val_loss : s.loss);
             history.push_back(s);
             if (o.on_epoch && !o.on_epoch(s)) break;
         }
