@@ -7,7 +7,8 @@
 Cases: the paper model's training step (forward, backward, Adam) at batch 128;
 LSTM forward at T=100 B=128 H=128 (inference: Cadenza's forward-only path
 against torch.no_grad), and forward+backward and forward at H=128, 256 and
-512 (B=64 at 512).
+512 (B=64 at 512); the GRU (PyTorch's torch.nn.GRU, the same gate order and
+reset-after convention) forward+backward and forward at T=100 B=128 H=128.
 
 Every repeat runs every configuration once, in an order rotated from repeat
 to repeat: Cadenza (cadenza-bench) with 1 and 2 OpenMP threads, oneDNN 2.6's
@@ -40,6 +41,10 @@ def lstm_flops(T, B, I, H):
     return 2.0 * T * B * 4 * H * (I + H)
 
 
+def gru_flops(T, B, I, H):
+    return 2.0 * T * B * 3 * H * (I + H)
+
+
 PAPER_FLOPS = 3 * (lstm_flops(100, 128, 1, 128) + lstm_flops(100, 128, 128, 128) + 2.0 * 128 * 12800 * 256 +
                    2.0 * 128 * 256 * 373)
 CASES = [
@@ -56,6 +61,10 @@ CASES = [
      (100, 128, 256, 256), lstm_flops(100, 128, 256, 256)),
     ("LSTM fwd T100 B64 H512", "LstmForward/100/64/512/512", "OneDnnLstmForward/100/64/512/512", "lstm_f",
      (100, 64, 512, 512), lstm_flops(100, 64, 512, 512)),
+    ("GRU fwd+bwd T100 B128 H128", "GruForwardBackward/100/128/128/128", None, "gru_fb", (100, 128, 128, 128),
+     3 * gru_flops(100, 128, 128, 128)),
+    ("GRU fwd T100 B128 H128", "GruForward/100/128/128/128", None, "gru_f", (100, 128, 128, 128),
+     gru_flops(100, 128, 128, 128)),
 ]
 
 # One PyTorch configuration: every case, each timed as the median of at least
@@ -87,8 +96,9 @@ TORCH_CHILD = textwrap.dedent(r'''
                 opt.zero_grad(); torch.nn.functional.cross_entropy(m(x), y).backward(); opt.step()
         else:
             T, B, I, H = args
-            lstm = torch.nn.LSTM(I, H); x = torch.rand(T, B, I, requires_grad=True); R = torch.rand(T, B, H)
-            if kind == "lstm_fb":
+            cell = torch.nn.GRU if kind.startswith("gru") else torch.nn.LSTM
+            lstm = cell(I, H); x = torch.rand(T, B, I, requires_grad=True); R = torch.rand(T, B, H)
+            if kind.endswith("_fb"):
                 def fn():
                     lstm.zero_grad(); y, _ = lstm(x); y.backward(R)
             else:

@@ -12,6 +12,7 @@
 #include "cadenza/cadenza.hpp"
 #include "generation.hpp"
 #include "history.hpp"
+#include "models.hpp"
 #include "report/html_page.hpp"
 #include "report/tools.hpp"
 #include "settings.hpp"
@@ -40,6 +41,20 @@ TEST_CASE("settings survive their text, enums by name", "[app]") {
                       Contains("f.ckpt (settings)") && Contains("'gru'"));
     CHECK_THROWS_AS(Settings::parse("model lstm\n", "f.ckpt"), Error);
     CHECK_THROWS_WITH(Settings::parse("epochs many\n", "f.ckpt"), Contains("epochs"));
+}
+
+TEST_CASE("settings: the stream model's cell, LSTM for files written before it", "[app]") {
+    Settings s;
+    s.model = ModelKind::stream;
+    s.cell = Settings::Cell::gru;
+    CHECK(Settings::parse(s.serialize(), "test").cell == Settings::Cell::gru);
+    CHECK(Settings::parse("model stream\n", "old.ckpt").cell == Settings::Cell::lstm);
+    CHECK_THROWS_WITH(Settings::parse("model stream\ncell rnn\n", "f.ckpt (settings)"),
+                      Contains("f.ckpt (settings)") && Contains("cell='rnn'"));
+    CHECK_THROWS_WITH(Settings::parse("model paper\ncell gru\n", "f.ckpt"), Contains("needs the stream model"));
+    auto m = build_model(s, 20, std::make_shared<ReferenceBackend<float>>());
+    CHECK(m->layer(1).kind() == "GRU");
+    CHECK(m->layer(2).kind() == "GRU");
 }
 
 TEST_CASE("history.csv: every column, and a missing validation as a gap", "[app]") {

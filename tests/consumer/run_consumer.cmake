@@ -3,12 +3,29 @@
 #   MODE=subdirectory  tests/consumer with add_subdirectory of this checkout
 #   MODE=example       examples/own_sequences against an installed Cadenza, on
 #                      sequences written here; it must learn to continue them
+#   MODE=extending     the program and CMakeLists.txt of docs/extending.md, cut
+#                      out of the page, against an installed Cadenza: a layer of
+#                      its own trains, saves and loads
 # Called by ctest with -DMODE -DSOURCE_DIR -DBINARY_DIR.
 set(work "${BINARY_DIR}/consumer-${MODE}")
 file(REMOVE_RECURSE "${work}")
 set(project_dir "${SOURCE_DIR}/tests/consumer")
 set(program consumer)
-if(MODE STREQUAL "install" OR MODE STREQUAL "example")
+if(MODE STREQUAL "extending")
+  file(READ "${SOURCE_DIR}/docs/extending.md" page)
+  foreach(block extending extending-cmake)
+    string(REGEX MATCH "<!-- ${block}:begin -->[^`]*```[a-z]*\n(.*)```[^`]*<!-- ${block}:end -->" found "${page}")
+    if(NOT found)
+      message(FATAL_ERROR "docs/extending.md has no code block between <!-- ${block}:begin --> and <!-- ${block}:end -->")
+    endif()
+    set(code_${block} "${CMAKE_MATCH_1}")
+  endforeach()
+  file(WRITE "${work}/src/residual.cpp" "${code_extending}")
+  file(WRITE "${work}/src/CMakeLists.txt" "${code_extending-cmake}")
+  set(project_dir "${work}/src")
+  set(program residual)
+endif()
+if(MODE STREQUAL "install" OR MODE STREQUAL "example" OR MODE STREQUAL "extending")
   execute_process(COMMAND ${CMAKE_COMMAND} --install "${BINARY_DIR}" --prefix "${work}/prefix"
                   RESULT_VARIABLE rc OUTPUT_QUIET)
   if(rc)
@@ -33,6 +50,9 @@ if(rc)
   message(FATAL_ERROR "building the consumer (${MODE}) failed")
 endif()
 set(args "")
+if(MODE STREQUAL "extending")
+  set(args "${work}/residual.ckpt")
+endif()
 if(MODE STREQUAL "example")
   # Three sequences over one cycle of eight words: the model must continue it.
   set(cycle "do re mi fa sol la ti do2")
@@ -49,5 +69,10 @@ if(MODE STREQUAL "example")
   # The first window is "do re mi fa sol la ti do2"; then the cycle goes on.
   if(NOT out MATCHES "continuation: do re mi fa sol la ti do2\n" OR NOT EXISTS "${work}/model.ckpt")
     message(FATAL_ERROR "the example did not learn to continue the cycle, or did not save its model")
+  endif()
+endif()
+if(MODE STREQUAL "extending")
+  if(NOT out MATCHES "layer 1 is Residual, optimizer RMSprop after 360 steps, largest difference 0\n")
+    message(FATAL_ERROR "the extending example did not reload its own layer exactly")
   endif()
 endif()

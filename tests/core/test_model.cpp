@@ -91,14 +91,18 @@ TEST_CASE("One, two and three threads train to the same bits", "[model][determin
     // Shapes large enough that every parallel path runs: batch slices of the
     // time loops (16 rows per thread at least), products split by rows and by
     // panels, packed weights, the fused steps, dropout, Adam, clipping.
+    // The second recurrent layer is an LSTM, then a GRU.
     auto data = toy_data(96, 12, 37, 3);
+    for (bool gru : {false, true}) {
+    INFO((gru ? "LSTM + GRU" : "two LSTMs"));
     std::vector<float> params[3];
     std::vector<double> losses[3];
     for (int threads = 1; threads <= 3; ++threads) {
         auto m = std::make_unique<Sequential<float>>(std::make_shared<EigenBackend<float>>(threads));
         m->add<Lstm<float>>(64, true);
         m->add<Dropout<float>>(0.2);
-        m->add<Lstm<float>>(48, true);
+        if (gru) m->add<Gru<float>>(48, true);
+        else m->add<Lstm<float>>(48, true);
         m->add<Flatten<float>>();
         m->add<Dense<float>>(40);
         m->add<Dense<float>>(37);
@@ -118,6 +122,7 @@ TEST_CASE("One, two and three threads train to the same bits", "[model][determin
         INFO((t + 1) << " threads against 1");
         CHECK(losses[t] == losses[0]);
         CHECK(params[t] == params[0]);  // bit for bit
+    }
     }
 }
 

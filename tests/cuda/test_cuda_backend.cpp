@@ -329,6 +329,80 @@ void test_adam(cadenza::cuda::CudaBackend<T>& gpu) {
     EXPECT(worst_relative(to_host(gpu, dv), v) < tolerance<T>(), "adam v");
 }
 
+// SGD (momentum, Nesterov, the first step) and RMSprop (centered, momentum):
+// the same per-element functions, so within rounding of the CPU.
+template <class T>
+void test_sgd_rmsprop(cadenza::cuda::CudaBackend<T>& gpu) {
+    ReferenceBackend<T> cpu;
+    const int64_t n = 3001;
+    auto p = random_vector<T>(n, 80), g = random_vector<T>(n, 81), b = random_vector<T>(n, 82);
+    auto v = random_vector<T>(n, 83, 0, 1), a = random_vector<T>(n, 84, -0.1, 0.1);
+    for (bool first : {true, false})
+        for (bool nesterov : {false, true}) {
+            kernels::SgdStepConstants<T> k{T(0.1), T(0.9), T(0), T(0.01), T(0.7), nesterov, first};
+            auto dp = on_device(gpu, p), dg = on_device(gpu, g), db = on_device(gpu, b);
+            auto pc = p, bc = b;
+            gpu.sgd_update(dp.data(), dg.data(), db.data(), n, k);
+            cpu.sgd_update(pc.data(), g.data(), bc.data(), n, k);
+            EXPECT(worst_relative(to_host(gpu, dp), pc) < tolerance<T>(), "sgd params");
+            EXPECT(worst_relative(to_host(gpu, db), bc) < tolerance<T>(), "sgd momentum buffer");
+        }
+    {  // no momentum: no buffer
+        kernels::SgdStepConstants<T> k{T(0.1), T(0), T(0), T(0), T(1), false, true};
+        auto dp = on_device(gpu, p), dg = on_device(gpu, g);
+        auto pc = p;
+        gpu.sgd_update(dp.data(), dg.data(), nullptr, n, k);
+        cpu.sgd_update(pc.data(), g.data(), nullptr, n, k);
+        EXPECT(worst_relative(to_host(gpu, dp), pc) < tolerance<T>(), "plain sgd");
+    }
+    for (bool centered : {false, true}) {
+        kernels::RmspropStepConstants<T> k{T(1e-2), T(0.9), T(1e-7), T(0.01), T(0.5), T(0.8), centered};
+        auto dp = on_device(gpu, p), dg = on_device(gpu, g), dv = on_device(gpu, v), da = on_device(gpu, a),
+             db = on_device(gpu, b);
+        auto pc = p, vc = v, ac = a, bc = b;
+        gpu.rmsprop_update(dp.data(), dg.data(), dv.data(), centered ? da.data() : nullptr, db.data(), n, k);
+        cpu.rmsprop_update(pc.data(), g.data(), vc.data(), centered ? ac.data() : nullptr, bc.data(), n, k);
+        EXPECT(worst_relative(to_host(gpu, dp), pc) < tolerance<T>(), "rmsprop params");
+        EXPECT(worst_relative(to_host(gpu, dv), vc) < tolerance<T>(), "rmsprop square average");
+        EXPECT(worst_relative(to_host(gpu, db), bc) < tolerance<T>(), "rmsprop momentum buffer");
+    }
+}
+
+// The GRU's gate math (kernels/gru_cell.hpp), forward and backward, into
+// poisoned outputs.
+template <class T>
+void test_gru_pointwise(cadenza::cuda::CudaBackend<T>& gpu) {
+    ReferenceBackend<T> cpu;
+    const int B = 19, H = 45;
+    auto gi = random_vector<T>(int64_t(B) * 3 * H, 90, -3, 3);
+    auto gates = random_vector<T>(int64_t(B) * 4 * H, 91, -3, 3);
+    auto b_hh = random_vector<T>(3 * H, 92);
+    auto h_prev = random_vector<T>(int64_t(B) * H, 93);
+    auto dy = random_vector<T>(int64_t(B) * H, 94);
+    auto dh = random_vector<T>(int64_t(B) * H, 95);
+    auto dgi_ = on_device(gpu, gi), dgates = on_device(gpu, gates), dbhh = on_device(gpu, b_hh),
+         dhp = on_device(gpu, h_prev), dh_out = on_device<T>(gpu, {}, int64_t(B) * H);
+    gpu.gru_forward_pointwise(B, H, dgi_.data(), dgates.data(), dbhh.data(), dhp.data(), dh_out.data());
+    std::vector<T> h(static_cast<size_t>(B * H));
+    auto gates_c = gates;
+    cpu.gru_forward_pointwise(B, H, gi.data(), gates_c.data(), b_hh.data(), h_prev.data(), h.data());
+    EXPECT(worst_relative(to_host(gpu, dgates), gates_c) < tolerance<T>(), "gru forward gates");
+    EXPECT(worst_relative(to_host(gpu, dh_out), h) < tolerance<T>(), "gru forward h");
+    for (bool with_dy : {true, false}) {
+        auto ddy = on_device(gpu, dy), ddh = on_device(gpu, dh);
+        auto dgi_out = on_device<T>(gpu, {}, int64_t(B) * 3 * H), dgh_out = on_device<T>(gpu, {}, int64_t(B) * 3 * H);
+        gpu.gru_backward_pointwise(B, H, dgates.data(), dhp.data(), with_dy ? ddy.data() : nullptr, ddh.data(),
+                                   dgi_out.data(), dgh_out.data());
+        auto dh_c = dh;
+        std::vector<T> dgi_c(size_t(B) * 3 * H), dgh_c(size_t(B) * 3 * H);
+        cpu.gru_backward_pointwise(B, H, gates_c.data(), h_prev.data(), with_dy ? dy.data() : nullptr, dh_c.data(),
+                                   dgi_c.data(), dgh_c.data());
+        EXPECT(worst_relative(to_host(gpu, ddh), dh_c) < tolerance<T>(), "gru backward dh");
+        EXPECT(worst_relative(to_host(gpu, dgi_out), dgi_c) < tolerance<T>(), "gru backward dGi");
+        EXPECT(worst_relative(to_host(gpu, dgh_out), dgh_c) < tolerance<T>(), "gru backward dGh");
+    }
+}
+
 template <class T>
 void test_errors(cadenza::cuda::CudaBackend<T>& gpu) {
     // An invalid leading dimension: cuBLAS refuses, and the message names the call.
@@ -348,7 +422,7 @@ void test_errors(cadenza::cuda::CudaBackend<T>& gpu) {
 // ---- whole models -------------------------------------------------------------
 
 struct ModelSpec {
-    std::string kind;  // paper | stream
+    std::string kind;  // paper | stream | stream-gru
     int T = 12, units = 16, dense = 24, V = 11, embedding = 8;
 };
 
@@ -361,6 +435,14 @@ std::unique_ptr<Sequential<float>> build(const ModelSpec& s, std::shared_ptr<Bac
         m->add<Flatten<float>>();
         m->add<Dense<float>>(s.dense);
         m->add<Dropout<float>>(0.3);
+        m->add<Dense<float>>(s.V);
+    } else if (s.kind == "stream-gru") {
+        Gru<float>::Options o;
+        o.units = s.units;
+        o.stateful = true;
+        m->add<Embedding<float>>(s.V, s.embedding);
+        m->add<Gru<float>>(o);
+        m->add<Gru<float>>(o);
         m->add<Dense<float>>(s.V);
     } else {
         Lstm<float>::Options o;
@@ -433,7 +515,7 @@ void test_model(const std::string& kind) {
     }
 
     // Inference with the graph-captured forward equals the plain forward.
-    if (kind == "stream") {
+    if (kind != "paper") {
         for (size_t i = 0; i < gpu->size(); ++i) gpu->layer(i).reset_state();
         for (size_t i = 0; i < cpu->size(); ++i) cpu->layer(i).reset_state();
         Tensor<float> one_host({1, 1, 1});
@@ -497,6 +579,8 @@ void run_kernel_tests(const char* type) {
     test_dropout(gpu);
     test_embedding(gpu);
     test_adam(gpu);
+    test_sgd_rmsprop(gpu);
+    test_gru_pointwise(gpu);
     test_errors(gpu);
 }
 
@@ -517,7 +601,7 @@ int main(int argc, char** argv) {
         std::printf("cuDNN oracle\n");
         test_cudnn_oracle();
 #endif
-        for (const char* kind : {"paper", "stream"}) {
+        for (const char* kind : {"paper", "stream", "stream-gru"}) {
             std::printf("model %s\n", kind);
             test_model(kind);
         }

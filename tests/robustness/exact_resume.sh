@@ -76,5 +76,9 @@ interrupted_matches stream-key-normalised --model stream --seq-len 9 --units 8 -
   --key-normalize --schedule cosine
 interrupted_matches paper-transposed-adamw --model paper --seq-len 12 --units 8 --batch 7 --threads 1 --seed 8 \
   --transpose 1 --weight-decay 0.01 --schedule cosine
+# The stream model with GRU layers (--cell gru): resumed and interrupted, 1 and 2 threads.
+resume_matches stream-gru-1-thread --model stream --cell gru --seq-len 9 --units 8 --batch 3 --threads 1 --seed 12
+interrupted_matches stream-gru-2-threads --model stream --cell gru --seq-len 9 --units 8 --batch 3 --threads 2 \
+  --seed 12 --dropout 0.3 --weight-decay 0.05
 no_temporaries "$work"
 echo "exact resume: all passed"

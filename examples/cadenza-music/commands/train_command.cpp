@@ -13,7 +13,7 @@ namespace {
 struct TrainOptions {
     TrainRequest request;
     std::string resume_dir, model = "paper", split = "songs", device = "cpu";
-    std::string schedule = "constant";
+    std::string schedule = "constant", cell = "lstm";
     CLI::Option *epochs = nullptr, *batch = nullptr, *threads = nullptr, *patience = nullptr;
     CLI::Option *seq_len = nullptr, *lr = nullptr, *dropout = nullptr, *embedding_dropout = nullptr,
                 *weight_decay = nullptr;
@@ -56,6 +56,7 @@ int run_train_command(TrainOptions& o) {
         unless_given(o.patience, s.patience, 5);
     }
     req.settings.schedule = o.schedule == "cosine" ? Settings::Schedule::cosine : Settings::Schedule::constant;
+    req.settings.cell = o.cell == "gru" ? Settings::Cell::gru : Settings::Cell::lstm;
     req.settings.check("the command line");
     req.epochs_given = o.epochs->count() > 0;
     req.threads_given = o.threads->count() > 0;
@@ -119,6 +120,8 @@ Command add_train_command(CLI::App& app) {
     sub->add_flag("--key-normalize", s.key_normalize,
                   "Move every song to C major / A minor by its estimated key (scores count on the original tokens)");
     sub->add_flag("--random-offsets", s.random_offsets, "Stream model: cut the lanes at a new offset every epoch");
+    sub->add_option("--cell", o->cell, "Stream model: lstm (default) or gru (PyTorch's GRU) recurrent layers")
+        ->check(CLI::IsMember({"lstm", "gru"}));
     return {sub, [o] { return run_train_command(*o); }};
 }
 

@@ -18,15 +18,16 @@ std::unique_ptr<Sequential<float>> build_model(const Settings& s, int V,
         m->add<Dropout<float>>(0.3);
         m->add<Dense<float>>(V);
     } else {
-        typename Lstm<float>::Options o;
-        o.units = H;
-        o.return_sequences = true;
-        o.stateful = true;
+        // Stateful recurrent layers of H units returning every step.
+        auto add_recurrent = [&] {
+            if (s.cell == Settings::Cell::gru) m->add<Gru<float>>(Gru<float>::Options{H, true, true});
+            else m->add<Lstm<float>>(Lstm<float>::Options{H, true, true});
+        };
         m->add<Embedding<float>>(V, s.embedding);
         if (s.embedding_dropout > 0) m->add<Dropout<float>>(s.embedding_dropout);
-        m->add<Lstm<float>>(o);
+        add_recurrent();
         if (s.dropout > 0) m->add<Dropout<float>>(s.dropout);
-        m->add<Lstm<float>>(o);
+        add_recurrent();
         if (s.dropout > 0) m->add<Dropout<float>>(s.dropout);
         m->add<Dense<float>>(V);
     }

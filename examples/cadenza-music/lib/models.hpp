@@ -7,7 +7,7 @@
 //           stateful: the state is carried from one window to the next, so
 //           generation costs one step per token. With --dropout p, Dropout(p)
 //           after each LSTM; with --embedding-dropout q, Dropout(q) after the
-//           Embedding.
+//           Embedding. With --cell gru, GRU(256) layers in place of the LSTMs.
 // Optimizer: Adam, or AdamW with --weight-decay.
 #pragma once
 

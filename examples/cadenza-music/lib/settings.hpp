@@ -56,6 +56,9 @@ struct Settings {
     bool key_normalize = false;
     // Stream model: each epoch cuts the lanes' chunks at another offset.
     bool random_offsets = false;
+    // Stream model: the recurrent layers, LSTM or GRU (PyTorch's GRU; files
+    // written before the setting existed are LSTM).
+    enum class Cell { lstm, gru } cell = Cell::lstm;
 
     int lstm_units() const { return units > 0 ? units : (model == ModelKind::stream ? 256 : 128); }
 

@@ -132,8 +132,8 @@ void print_run(const Run& run, const RunData& data) {
                                           .c_str()
                                     : "",
                     (long long)data.augmented_copies);
-    std::printf("training %s model: %lld samples, validation %lld (split by %s), batch %d, %s\n",
-                model_name(s.model), (long long)data.train->size(),
+    std::printf("training %s model%s: %lld samples, validation %lld (split by %s), batch %d, %s\n",
+                model_name(s.model), s.cell == Settings::Cell::gru ? " (GRU)" : "", (long long)data.train->size(),
                 (long long)(data.validation ? data.validation->size() : 0), split_name(s.split),
                 s.batch, describe_backend(*run.backend).c_str());
     std::printf("settings: %d steps per window, lr %g%s, dropout %g, embedding dropout %g, weight decay %g, "
