@@ -122,19 +122,7 @@ def softmax_xent_case(dtype):
 
 
 def adam_case(dtype):
-    g = torch.Generator().manual_seed(4)
-    n = 37
-    p = torch.empty(n, dtype=dtype).uniform_(-1, 1, generator=g)
-    p0 = p.clone()
-    p = p.requires_grad_()
-    opt = torch.optim.Adam([p], lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
-    grads = torch.empty(5, n, dtype=dtype).uniform_(-1, 1, generator=g)
-    grads[:, 3] *= 1e-6  # tiny gradients: eps matters
-    for k in range(5):
-        opt.zero_grad()
-        p.grad = grads[k].clone()
-        opt.step()
-    return {"p0": p0, "grads": grads, "p5": p.detach().clone()}
+    return optimizer_run(dtype, lambda ps: torch.optim.Adam(ps, lr=1e-3, betas=(0.9, 0.999), eps=1e-7), 4)
 
 
 def optimizer_run(dtype, make, seed):

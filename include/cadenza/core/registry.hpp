@@ -78,4 +78,15 @@ private:
     std::map<std::string, Factory> factories_;
 };
 
+// The process's registry of type R: built on first use (thread-safe), filled
+// by `Builtins`, kept until the process ends.
+template <class R, void (*Builtins)(R&)>
+R& process_registry(const char* what) {
+    static struct Holder {
+        R registry;
+        explicit Holder(const char* w) : registry(w) { Builtins(registry); }
+    } holder(what);
+    return holder.registry;
+}
+
 }  // namespace cadenza

@@ -75,23 +75,22 @@ private:
 template <class T>
 using LayerRegistry = Registry<Layer<T>, LayerSettings>;
 
+// An LSTM or a GRU from its units, return_sequences and stateful settings
+// (stateful absent in files written before it: off).
+template <class L>
+std::unique_ptr<L> recurrent_layer(const LayerSettings& s) {
+    typename L::Options o;
+    o.units = s.integer("units");
+    o.return_sequences = s.flag("return_sequences", true);
+    o.stateful = s.flag("stateful", false);
+    return std::make_unique<L>(o);
+}
+
 // The built-in layers, as kind() and config() write them.
 template <class T>
 void add_builtin_layers(LayerRegistry<T>& r) {
-    r.add("LSTM", [](const LayerSettings& s) {
-        typename Lstm<T>::Options o;
-        o.units = s.integer("units");
-        o.return_sequences = s.flag("return_sequences", true);
-        o.stateful = s.flag("stateful", false);
-        return std::make_unique<Lstm<T>>(o);
-    });
-    r.add("GRU", [](const LayerSettings& s) {
-        typename Gru<T>::Options o;
-        o.units = s.integer("units");
-        o.return_sequences = s.flag("return_sequences", true);
-        o.stateful = s.flag("stateful", false);
-        return std::make_unique<Gru<T>>(o);
-    });
+    r.add("LSTM", [](const LayerSettings& s) { return recurrent_layer<Lstm<T>>(s); });
+    r.add("GRU", [](const LayerSettings& s) { return recurrent_layer<Gru<T>>(s); });
     r.add("Dense", [](const LayerSettings& s) { return std::make_unique<Dense<T>>(s.integer("units")); });
     r.add("Dropout", [](const LayerSettings& s) { return std::make_unique<Dropout<T>>(s.real("rate", 0, 1)); });
     r.add("Flatten", [](const LayerSettings&) { return std::make_unique<Flatten<T>>(); });
@@ -103,12 +102,7 @@ void add_builtin_layers(LayerRegistry<T>& r) {
 // The process's layer registry for element type T, built-ins included.
 template <class T>
 LayerRegistry<T>& layer_registry() {
-    // Built on first use (thread-safe), kept until the process ends.
-    static struct Holder {
-        LayerRegistry<T> registry{"layer"};
-        Holder() { add_builtin_layers(registry); }
-    } holder;
-    return holder.registry;
+    return process_registry<LayerRegistry<T>, &add_builtin_layers<T>>("layer");
 }
 
 }  // namespace cadenza

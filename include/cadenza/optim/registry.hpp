@@ -34,12 +34,7 @@ void add_builtin_optimizers(OptimizerRegistry<T>& r) {
 // The process's optimizer registry for element type T, built-ins included.
 template <class T>
 OptimizerRegistry<T>& optimizer_registry() {
-    // Built on first use (thread-safe), kept until the process ends.
-    static struct Holder {
-        OptimizerRegistry<T> registry{"optimizer"};
-        Holder() { add_builtin_optimizers(registry); }
-    } holder;
-    return holder.registry;
+    return process_registry<OptimizerRegistry<T>, &add_builtin_optimizers<T>>("optimizer");
 }
 
 }  // namespace cadenza
