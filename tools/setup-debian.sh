@@ -13,6 +13,7 @@ packages=(
   openttd-openmsx                       # the default MIDI corpus of tools/main.sh
   chromium librsvg2-bin                 # report: PNG copies, and CI renders the HTML page
   lilypond fluidsynth fluid-soundfont-gm  # report: sheet music and audio (optional tools)
+  libopenmpi-dev openmpi-bin            # cadenza::dist: data-parallel training under mpirun
 )
 if [ "${1:-}" = "--reference" ]; then
   packages+=(python3-torch python3-mido libopenblas0-pthread  # goldens, PyTorch 1.13 beside us

@@ -266,15 +266,28 @@ __global__ void top_k_kernel(int64_t rows, int V, const T* logits, const int32_t
     hit[r] = kernels::target_in_top_k(V, logits + r * V, targets[r], k) ? 1.0 : 0.0;
 }
 
-// One thread per block of 4 elements: kernels::dropout_block, the CPU's masks.
+// One thread per block of 4 elements: kernels::dropout_block, the CPU's masks
+// (mask's block 0 is Philox block key_block).
 template <class T>
 __global__ void dropout_mask_kernel(T* mask, int64_t n, T p, T keep, uint64_t seed,
-                                    uint64_t step, uint32_t layer) {
+                                    uint64_t step, uint32_t layer, uint64_t key_block) {
     int64_t blk = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
     if (blk * 4 >= n) return;
     T m[4];
-    kernels::dropout_block(seed, step, layer, uint64_t(blk), p, keep, m);
+    kernels::dropout_block(seed, step, layer, key_block + uint64_t(blk), p, keep, m);
     for (int k = 0; k < 4 && blk * 4 + k < n; ++k) mask[blk * 4 + k] = m[k];
+}
+
+// A mask whose first key is inside a Philox block: one thread per element.
+template <class T>
+__global__ void dropout_mask_unaligned_kernel(T* mask, int64_t n, T p, T keep, uint64_t seed, uint64_t step,
+                                              uint32_t layer, uint64_t first_key) {
+    int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    const uint64_t key = first_key + uint64_t(i);
+    T m[4];
+    kernels::dropout_block(seed, step, layer, key / 4, p, keep, m);
+    mask[i] = m[key % 4];
 }
 
 // out[r, k] = table[ids[r], k]
@@ -648,13 +661,19 @@ std::shared_ptr<int32_t> CudaBackend<T>::upload_targets(const int32_t* host, int
 }
 
 template <class T>
-void CudaBackend<T>::dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step,
-                                  uint32_t layer) {
+void CudaBackend<T>::dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step, uint32_t layer,
+                                  uint64_t first_key) {
     if (n <= 0) return;
     const T keep = T(1) / (T(1) - p);  // as HostBackend computes it
+    if (first_key % 4 != 0) {
+        dropout_mask_unaligned_kernel<<<blocks_for(n), kThreads, 0, stream_>>>(mask, n, p, keep, seed, step, layer,
+                                                                               first_key);
+        CADENZA_LAUNCHED("dropout_mask_unaligned_kernel");
+        return;
+    }
     const int64_t blocks4 = (n + 3) / 4;
     dropout_mask_kernel<<<blocks_for(blocks4), kThreads, 0, stream_>>>(mask, n, p, keep, seed,
-                                                                       step, layer);
+                                                                       step, layer, first_key / 4);
     CADENZA_LAUNCHED("dropout_mask_kernel");
 }
 

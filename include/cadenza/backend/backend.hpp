@@ -208,9 +208,12 @@ public:
 
     // ---- randomness -----------------------------------------------------------
     // mask[i] = 0 with probability p, else 1 / (1 - p) (inverted dropout), from
-    // random_bits(seed, dropout, step, layer, i): the same on every backend.
-    virtual void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step,
-                              uint32_t layer) = 0;
+    // random_bits(seed, dropout, step, layer, first_key + i): the same on every
+    // backend. first_key places the mask within a larger one (a micro-batch's
+    // rows within the global batch, so that masks do not depend on how a batch
+    // is cut; dist/data_parallel.hpp).
+    virtual void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step, uint32_t layer,
+                              uint64_t first_key = 0) = 0;
 
     // ---- embedding ------------------------------------------------------------
     // out[r, :] = table[ids[r], :]; ids are token ids stored as T.

@@ -233,16 +233,18 @@ public:
         return total;
     }
 
-    void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step,
-                      uint32_t layer) override {
+    void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step, uint32_t layer,
+                      uint64_t first_key = 0) override {
+        // A mask that starts inside a Philox block: element by element.
+        if (first_key % 4 != 0) return HostBackend<T>::dropout_mask(mask, n, p, seed, step, layer, first_key);
         const int64_t blocks = (n + 3) / 4;
         // (A constant team size with an if clause: switching OpenMP's team size
         // between regions costs far more than these loops.)
 #pragma omp parallel num_threads(threads_) if (n >= 65536)
         {
             const int64_t t = omp_get_thread_num(), k = omp_get_num_threads();
-            this->dropout_mask_blocks(mask, blocks * t / k, blocks * (t + 1) / k, n, p, seed, step,
-                                      layer);
+            this->dropout_mask_blocks(mask, blocks * t / k, blocks * (t + 1) / k, n, p, seed, step, layer,
+                                      first_key / 4);
         }
     }
 

@@ -125,14 +125,15 @@ public:
         return p;
     }
 
-    void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step,
-                      uint32_t layer) override {
-        for (int64_t i = 0; i < n; ++i) mask[i] = dropout_keep_scale(p, seed, step, layer, i);
+    void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step, uint32_t layer,
+                      uint64_t first_key = 0) override {
+        for (int64_t i = 0; i < n; ++i) mask[i] = dropout_keep_scale(p, seed, step, layer, first_key + uint64_t(i));
     }
 
-    // The same multipliers, four at a time (one Philox call per block).
+    // The same multipliers, four at a time (one Philox call per block): blocks
+    // [block_begin, block_end) of mask, whose block 0 is Philox block key_block.
     static void dropout_mask_blocks(T* mask, int64_t block_begin, int64_t block_end, int64_t n, T p,
-                                    uint64_t seed, uint64_t step, uint32_t layer) {
+                                    uint64_t seed, uint64_t step, uint32_t layer, uint64_t key_block = 0) {
         const T keep = T(1) / (T(1) - p);
         // Whole blocks: no bounds test inside, so the compiler runs Philox on a
         // vector of blocks at once (32-bit lanes, 64-bit products).
@@ -140,12 +141,12 @@ public:
 #pragma omp simd
         for (int64_t blk = block_begin; blk < whole_end; ++blk) {
             T m[4];
-            kernels::dropout_block(seed, step, layer, uint64_t(blk), p, keep, m);
+            kernels::dropout_block(seed, step, layer, key_block + uint64_t(blk), p, keep, m);
             for (int k = 0; k < 4; ++k) mask[blk * 4 + k] = m[k];
         }
         for (int64_t blk = std::max(block_begin, whole_end); blk < block_end; ++blk) {
             T m[4];
-            kernels::dropout_block(seed, step, layer, uint64_t(blk), p, keep, m);
+            kernels::dropout_block(seed, step, layer, key_block + uint64_t(blk), p, keep, m);
             for (int k = 0; k < 4 && blk * 4 + k < n; ++k) mask[blk * 4 + k] = m[k];
         }
     }
@@ -182,7 +183,7 @@ public:
 protected:
     // The inverted-dropout multiplier of element i: 0 or 1/(1-p).
     // The reference: element by element, straight from random_bits.
-    static T dropout_keep_scale(T p, uint64_t seed, uint64_t step, uint32_t layer, int64_t i) {
+    static T dropout_keep_scale(T p, uint64_t seed, uint64_t step, uint32_t layer, uint64_t i) {
         uint32_t bits = random_bits(seed, RandomStream::dropout, step, layer, static_cast<uint64_t>(i));
         const uint32_t threshold = static_cast<uint32_t>(static_cast<double>(p) * 16777216.0);
         return (bits >> 8) < threshold ? T(0) : T(1) / (T(1) - p);

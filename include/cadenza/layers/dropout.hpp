@@ -48,7 +48,7 @@ public:
         // Into memory of our own: y may still point at an input of an earlier
         // inference pass, which belongs to the layer before.
         this->ensure(k.out, x.shape());
-        this->be().dropout_mask(k.mask.data(), x.numel(), T(p_), ctx.seed, ctx.step, this->index_);
+        make_mask(k.mask, x, ctx);
         this->be().multiply(x.data(), k.mask.data(), k.out.data(), x.numel());
         k.y = k.out.share();
         return k.y;
@@ -63,6 +63,25 @@ public:
     }
 
 private:
+    // Keys by the element's place in the global batch: (t * G + row) * F + f
+    // for a sequence [T, B, F], row * F + f for vectors [B, F], where row is
+    // the global row (ctx.row_offset + b) and G the global batch's rows. For
+    // a whole batch (the usual case) that is the element's own index.
+    void make_mask(Tensor<T>& mask, const Tensor<T>& x, const ForwardContext& ctx) {
+        const bool seq = x.rank() == 3;
+        const int64_t B = seq ? x.dim(1) : x.dim(0), F = x.shape().back(), steps = seq ? x.dim(0) : 1;
+        const int64_t G = ctx.global_rows > 0 ? ctx.global_rows : B;
+        CADENZA_CHECK(ctx.row_offset >= 0 && ctx.row_offset + B <= G, "Dropout: rows [", ctx.row_offset, ", ",
+                      ctx.row_offset + B, ") outside a global batch of ", G);
+        if (G == B) {
+            this->be().dropout_mask(mask.data(), x.numel(), T(p_), ctx.seed, ctx.step, this->index_);
+            return;
+        }
+        for (int64_t t = 0; t < steps; ++t)
+            this->be().dropout_mask(mask.data() + t * B * F, B * F, T(p_), ctx.seed, ctx.step, this->index_,
+                                    uint64_t((t * G + ctx.row_offset) * F));
+    }
+
     double p_;
 };
 

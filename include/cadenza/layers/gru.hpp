@@ -179,6 +179,7 @@ public:
     }
 
     void reset_state() override { carried_h_ = Tensor<T>(); }
+    std::vector<Tensor<T>*> carried_state() override { return {&carried_h_}; }
 
     // Parameter pointers (backend memory), for tests and tools.
     T* W_ih() const { return W_ih_; }

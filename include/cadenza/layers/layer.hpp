@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cadenza/backend/backend.hpp"
 #include "cadenza/core/philox.hpp"
@@ -28,6 +29,12 @@ struct ForwardContext {
     Mode mode = Mode::infer;
     uint64_t seed = 0;  // the run's seed (dropout masks)
     uint64_t step = 0;  // the optimizer step about to be taken (dropout masks)
+    // Where this batch's rows sit in a larger, global batch (data-parallel
+    // micro-batches, dist/data_parallel.hpp): its first row there, and the
+    // global batch's rows (0: this batch is the whole batch). Dropout keys
+    // its masks by the global row, so they do not depend on how it is cut.
+    int64_t row_offset = 0;
+    int64_t global_rows = 0;
 };
 
 // A layer's saved state between forward and backward. Each layer derives its own.
@@ -67,6 +74,10 @@ public:
 
     // Carried state (stateful recurrent layers); nothing for the others.
     virtual void reset_state() {}
+    // The tensors of that state (empty when nothing is carried yet), for a
+    // trainer that runs several lanes of micro-batches through one layer and
+    // swaps each lane's state in and out.
+    virtual std::vector<Tensor<T>*> carried_state() { return {}; }
 
     void attach(Backend<T>* backend, uint32_t index) {
         backend_ = backend;

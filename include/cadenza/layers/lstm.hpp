@@ -223,6 +223,7 @@ public:
         carried_h_ = Tensor<T>();
         carried_c_ = Tensor<T>();
     }
+    std::vector<Tensor<T>*> carried_state() override { return {&carried_h_, &carried_c_}; }
 
     // Parameter pointers (backend memory), for tests and tools.
     T* W_ih() const { return W_ih_; }

@@ -159,9 +159,13 @@ public:
 
     // ---- the three passes ------------------------------------------------------
     // x: [T, B, F] or [B, F] in backend memory. Returns the last layer's output.
-    const Tensor<T>& forward(const Tensor<T>& x, Mode mode) {
+    const Tensor<T>& forward(const Tensor<T>& x, Mode mode) { return forward(x, mode, 0, 0); }
+    // The same for a micro-batch: rows [row_offset, row_offset + B) of a
+    // global batch of global_rows rows (ForwardContext; dropout masks are keyed
+    // by the global row).
+    const Tensor<T>& forward(const Tensor<T>& x, Mode mode, int64_t row_offset, int64_t global_rows) {
         require_built();
-        ForwardContext ctx{mode, seed_, static_cast<uint64_t>(optimizer_->steps())};
+        ForwardContext ctx{mode, seed_, static_cast<uint64_t>(optimizer_->steps()), row_offset, global_rows};
         const Tensor<T>* h = &x;
         for (size_t i = 0; i < layers_.size(); ++i) h = &layers_[i]->forward(*h, *caches_[i], ctx);
         return *h;

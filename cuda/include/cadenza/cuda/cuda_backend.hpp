@@ -78,8 +78,8 @@ public:
                         int k) override;
     std::shared_ptr<int32_t> upload_targets(const int32_t* host, int64_t n) override;
 
-    void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step,
-                      uint32_t layer) override;
+    void dropout_mask(T* mask, int64_t n, T p, uint64_t seed, uint64_t step, uint32_t layer,
+                      uint64_t first_key = 0) override;
 
     void embedding_forward(const T* ids, int64_t rows, const T* table, int dim, T* out) override;
     void embedding_backward(const T* ids, int64_t rows, const T* dout, int dim,

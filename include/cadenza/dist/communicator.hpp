@@ -1,0 +1,73 @@
+// cadenza/dist/communicator.hpp: what data-parallel training needs from the
+// processes it runs in, and the one-process communicator.
+//
+// A Communicator connects R processes (ranks 0 .. R-1), each with a copy of
+// the model. The sums are DETERMINISTIC: allreduce_sum adds the ranks'
+// buffers in the order of a binary tree over the ranks (0+1, 2+3, then
+// (0+1)+(2+3), ...), so every rank receives the same bits, and a rank that
+// pre-summed its part in the same tree order makes the whole sum independent
+// of how many ranks share the work (dist/gradient_tree.hpp). That order
+// needs a power-of-two number of ranks.
+//
+// LocalCommunicator: one process, no MPI. MpiCommunicator (mpi_communicator.hpp):
+// MPI, included only where MPI is installed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "cadenza/error.hpp"
+
+namespace cadenza::dist {
+
+// Ranks disagree (different data, a different model) or cannot work together.
+class DistError : public Error {
+public:
+    using Error::Error;
+};
+
+class Communicator {
+public:
+    virtual ~Communicator() = default;
+    virtual std::string name() const = 0;
+    virtual int rank() const = 0;
+    virtual int size() const = 0;
+
+    // data[i] <- the sum over ranks of data[i], in the binary-tree order above.
+    virtual void allreduce_sum(float* data, int64_t n) = 0;
+    virtual void allreduce_sum(double* data, int64_t n) = 0;
+    // bytes of data from `root` to every rank.
+    virtual void broadcast(void* data, int64_t bytes, int root) = 0;
+    virtual void barrier() = 0;
+    // Whether every rank passed the same value (a fingerprint of the data,
+    // the parameter count); every rank gets the answer.
+    virtual bool all_equal(uint64_t value) = 0;
+    // Ends every rank after an error on one of them that the others cannot
+    // see (MPI_Abort), so that no rank waits forever in a collective call.
+    // The one-process communicator has nobody to wait: it returns.
+    virtual void abort_all(int code) = 0;
+};
+
+class LocalCommunicator final : public Communicator {
+public:
+    std::string name() const override { return "local"; }
+    int rank() const override { return 0; }
+    int size() const override { return 1; }
+    void allreduce_sum(float*, int64_t) override {}
+    void allreduce_sum(double*, int64_t) override {}
+    void broadcast(void*, int64_t, int root) override {
+        CADENZA_CHECK(root == 0, "broadcast from rank ", root, " in a one-process communicator");
+    }
+    void barrier() override {}
+    bool all_equal(uint64_t) override { return true; }
+    void abort_all(int) override {}
+};
+
+// FNV-1a over bytes, continuing from h: the fingerprints ranks compare.
+inline uint64_t fingerprint(const void* data, size_t bytes, uint64_t h = 1469598103934665603ull) {
+    const unsigned char* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < bytes; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+}  // namespace cadenza::dist
