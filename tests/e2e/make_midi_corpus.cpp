@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
         cadenza::midi::MidiWriteOptions o;
         o.format = f % 2;
         o.ticks_per_quarter = 480;
-        o.microseconds_per_quarter = 500000 + 10000 * uint32_t(f);
+        o.microseconds_per_quarter = 500000 + 10000 * uint32_t(f % 100);  // 120 .. 40 beats a minute
         try {
             cadenza::midi::write_midi(folder + "/song" + std::to_string(f) + ".mid", notes, o);
         } catch (const cadenza::Error& e) {

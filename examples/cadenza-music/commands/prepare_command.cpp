@@ -16,6 +16,7 @@ struct PrepareOptions {
     std::string output, encoding = "paper", parts = "first";
     int64_t min_count = 1;
     bool no_rests = false;
+    int threads = 0;
 };
 
 int run_prepare(const PrepareOptions& o) {
@@ -26,7 +27,7 @@ int run_prepare(const PrepareOptions& o) {
     PrepareReport r;
     const std::vector<std::string> files = find_midi_files(o.inputs, r.skipped);
     const Corpus c = prepare_corpus(files, encoding, !o.no_rests, parse_parts(o.parts, "--parts"),
-                                    o.min_count, r);
+                                    o.min_count, r, o.threads);
     save_corpus(c, o.output);
     for (const auto& [file, why] : r.skipped)
         std::printf("skipped %s: %s\n", file.c_str(), why.c_str());
@@ -60,6 +61,8 @@ Command add_prepare_command(CLI::App& app) {
     sub->add_option("--encoding", o->encoding,
                     "paper (the paper's notes/chords/rests) or rich (octaves and durations)")
         ->check(CLI::IsMember({"paper", "rich"}));
+    sub->add_option("--threads", o->threads, "Threads reading the files (0: all cores; the corpus is the same)")
+        ->check(whole_in(0, 4096));
     sub->add_option("--min-count", o->min_count, "Fold tokens seen fewer times into <unk>")
         ->check(whole_in(1, int64_t(1) << 40));
     sub->add_flag("--no-rests", o->no_rests, "Paper encoding without rest tokens");

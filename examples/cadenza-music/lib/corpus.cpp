@@ -1,6 +1,7 @@
 // examples/cadenza-music/lib/corpus.cpp: see corpus.hpp.
 #include "corpus.hpp"
 
+#include <omp.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -142,30 +143,66 @@ std::vector<std::string> find_midi_files(const std::vector<std::string>& inputs,
     return files;
 }
 
+namespace {
+
+// What reading one file gave: merged into the report in file order.
+struct FileResult {
+    std::vector<std::string> warnings;
+    int64_t drum_notes = 0, notes = 0;
+    std::set<int> pitches;
+    std::vector<std::string> tokens;
+    std::string skipped;  // why, when the file gave no song
+};
+
+FileResult read_one(const std::string& path, Encoding encoding, bool rests, Parts parts) {
+    FileResult r;
+    try {
+        midi::MidiFile f = midi::read_midi(path);
+        r.warnings = f.warnings;
+        for (const auto& n : f.notes) {
+            if (n.channel == 9) ++r.drum_notes;
+            else r.pitches.insert(n.pitch);
+            ++r.notes;
+        }
+        r.tokens = tokenize(f, encoding, rests, parts);
+        if (r.tokens.empty()) r.skipped = "no pitched notes to tokenize";
+    } catch (const std::exception& e) {
+        r.tokens.clear();
+        r.skipped = e.what();
+    }
+    return r;
+}
+
+}  // namespace
+
 Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, bool rests,
-                      Parts parts, int64_t min_count, PrepareReport& report) {
+                      Parts parts, int64_t min_count, PrepareReport& report, int threads) {
     std::vector<std::pair<std::string, std::vector<std::string>>> tokenized;
     std::vector<std::string> files_of_songs;
     std::set<int> pitches;
-    for (const auto& path : files) {
-        try {
-            midi::MidiFile f = midi::read_midi(path);
-            for (const auto& w : f.warnings) report.warnings.push_back({path, w});
-            for (const auto& n : f.notes) {
-                if (n.channel == 9) ++report.drum_notes;
-                else pitches.insert(n.pitch);
-                ++report.notes;
-            }
-            auto tokens = tokenize(f, encoding, rests, parts);
-            if (tokens.empty()) {
-                report.skipped.push_back({path, "no pitched notes to tokenize"});
+    const int team = threads > 0 ? threads : omp_get_max_threads();
+    const int64_t n = int64_t(files.size()), chunk = 256;
+    std::vector<FileResult> results;
+    for (int64_t c0 = 0; c0 < n; c0 += chunk) {
+        const int64_t c1 = std::min(n, c0 + chunk);
+        results.assign(size_t(c1 - c0), FileResult{});
+        // Each file alone on a thread (read_one catches everything it throws).
+#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
+        for (int64_t i = c0; i < c1; ++i) results[size_t(i - c0)] = read_one(files[size_t(i)], encoding, rests, parts);
+        for (int64_t i = c0; i < c1; ++i) {
+            FileResult& r = results[size_t(i - c0)];
+            const std::string& path = files[size_t(i)];
+            for (auto& w : r.warnings) report.warnings.push_back({path, w});
+            report.drum_notes += r.drum_notes;
+            report.notes += r.notes;
+            pitches.insert(r.pitches.begin(), r.pitches.end());
+            if (!r.skipped.empty()) {
+                report.skipped.push_back({path, r.skipped});
                 continue;
             }
-            tokenized.push_back({fs::path(path).filename().string(), std::move(tokens)});
+            tokenized.push_back({fs::path(path).filename().string(), std::move(r.tokens)});
             files_of_songs.push_back(path);
             ++report.files_read;
-        } catch (const std::exception& e) {
-            report.skipped.push_back({path, e.what()});
         }
     }
     if (tokenized.empty()) {

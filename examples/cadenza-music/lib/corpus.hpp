@@ -73,8 +73,11 @@ struct PrepareReport {
     int64_t folded_tokens = 0;
 };
 
+// Reads and tokenizes the files on `threads` threads (0: all cores), 256
+// files at a time (memory: one chunk of MIDI files, plus the tokens); the
+// result, the report included, is the same for any thread count.
 Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, bool rests,
-                      Parts parts, int64_t min_count, PrepareReport& report);
+                      Parts parts, int64_t min_count, PrepareReport& report, int threads = 1);
 void save_corpus(const Corpus& corpus, const std::string& path);
 Corpus load_corpus(const std::string& path);
 // The same from a container already read (its source names it in messages).
