@@ -28,7 +28,7 @@ template <class T>
 class Adam : public Optimizer<T> {
 public:
     explicit Adam(AdamOptions o = {}) : opt_(o) {
-        CADENZA_CHECK(o.lr > 0, kind(), " learning rate must be positive, got ", o.lr);
+        CADENZA_CHECK(o.lr > 0, "Adam learning rate must be positive, got ", o.lr);
         CADENZA_CHECK(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1, "Adam betas must be in [0, 1)");
         CADENZA_CHECK(o.eps > 0 && o.clip_norm >= 0, "Adam needs eps > 0 and clip_norm >= 0");
         CADENZA_CHECK(o.weight_decay >= 0 && o.lr * o.weight_decay < 1,
