@@ -199,7 +199,6 @@ private:
         if (!grads_) grads_ = std::make_unique<TreeSum<T>>(n);
         grads_->clear();
         stats_.clear();
-        host_grad_.resize(size_t(n));
         const auto t0 = Clock::now();
         for_my_slots(o, begin, end, [&](int64_t slot, int64_t b0, int64_t b1) {
             if (b0 >= b1) {
@@ -207,8 +206,7 @@ private:
                 return stats_.push_zeros();
             }
             run_micro_batch(data, order, b0, b1, slot, slot * o.micro_batch, end - begin, true);
-            model_.backend().download(model_.gradients().data(), host_grad_.data(), n);
-            grads_->push(host_grad_.data());
+            grads_->push_filled([&](T* leaf) { model_.backend().download(model_.gradients().data(), leaf, n); });
             stats_.push(last_stats_);
         });
         const auto t1 = Clock::now();
@@ -235,11 +233,11 @@ private:
     void run_micro_batch(const BatchSource<T>& data, const std::vector<int64_t>& order, int64_t b0, int64_t b1,
                          int64_t slot, int64_t offset, int64_t global, bool train) {
         const int64_t B = b1 - b0, per = data.targets_per_sample();
-        load(data, order.data() + b0, B);
+        model_.load_batch(data, order.data() + b0, B);
         swap_lane(slot, train);
-        const Tensor<T>& logits = model_.forward(x_, train ? Mode::train : Mode::infer, offset, global);
-        LossResult r = model_.loss().evaluate(model_.backend(), logits, targets_.get(), train ? &dlogits_ : nullptr,
-                                              double(global * per));
+        const Tensor<T>& logits = model_.forward(model_.batch_input(), train ? Mode::train : Mode::infer, offset, global);
+        LossResult r = model_.loss().evaluate(model_.backend(), logits, model_.batch_targets(),
+                                              train ? &dlogits_ : nullptr, double(global * per));
         if (train) {
             model_.zero_gradients();
             model_.backward(dlogits_);
@@ -268,18 +266,6 @@ private:
         for (size_t i = 0; i < model_.size(); ++i) model_.layer(i).reset_state();
         train_lanes_.clear();
         eval_lanes_.clear();
-    }
-
-    void load(const BatchSource<T>& d, const int64_t* samples, int64_t B) {
-        const Shape& in = model_.input_shape();
-        const Shape xs = in.rank() == 2 ? Shape{in[0], B, in[1]} : Shape{B, in[0]};
-        const int64_t nt = d.targets_per_sample() * B;
-        if (host_x_.shape() != xs) host_x_ = Tensor<T>(xs);
-        host_targets_.resize(static_cast<size_t>(nt));
-        d.fill(samples, B, host_x_.data(), host_targets_.data());
-        if (x_.shape() != xs || x_.data() == nullptr) x_ = model_.backend().zeros(xs);
-        model_.backend().upload(host_x_.data(), x_.data(), host_x_.numel());
-        targets_ = model_.backend().upload_targets(host_targets_.data(), nt);
     }
 
     // FNV-1a over every sample and target, in order, and the data's shape.
@@ -316,10 +302,7 @@ private:
     std::unique_ptr<TreeSum<T>> grads_;
     TreeSum<double> stats_{4};
     double last_stats_[4] = {0, 0, 0, 0};
-    std::vector<T> host_grad_;
-    Tensor<T> host_x_, x_, dlogits_;
-    std::vector<int32_t> host_targets_;
-    std::shared_ptr<int32_t> targets_;
+    Tensor<T> dlogits_;
     std::vector<std::vector<Tensor<T>>> train_lanes_, eval_lanes_;
     StepTimes times_;
 };

@@ -39,8 +39,16 @@ public:
     // subtrees at the top of the stack, as a binary counter carries: the stack
     // holds at most log2(leaves) + 1 partial sums.
     void push(const V* leaf) {
+        push_filled([&](V* dst) {
+            for (int64_t i = 0; i < n_; ++i) dst[i] = leaf[i];
+        });
+    }
+    // The next leaf, written in place by fill(V* dst) (n values): no copy
+    // through a buffer of the caller's.
+    template <class Fill>
+    void push_filled(Fill&& fill) {
         Node node{0, take()};
-        for (int64_t i = 0; i < n_; ++i) node.values[size_t(i)] = leaf[i];
+        fill(node.values.data());
         push_node(std::move(node));
     }
     // A leaf of zeros (a micro-batch slot past the end of the data).

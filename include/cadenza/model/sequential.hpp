@@ -328,6 +328,25 @@ public:
         return s.str();
     }
 
+    // Samples samples[0 .. B) of d into the model's batch buffers (backend
+    // memory): batch_input() [T, B, F] or [B, F] and batch_targets(), valid
+    // until the next load. fit and evaluate use them; so does a trainer of
+    // its own (dist/data_parallel.hpp).
+    void load_batch(const BatchSource<T>& d, const int64_t* samples, int64_t B) {
+        Shape xs;
+        if (input_shape_.rank() == 2) xs = Shape{input_shape_[0], B, input_shape_[1]};
+        else xs = Shape{B, input_shape_[0]};
+        const int64_t nt = d.targets_per_sample() * B;
+        if (host_x_.shape() != xs) host_x_ = Tensor<T>(xs);
+        host_targets_.resize(static_cast<size_t>(nt));
+        d.fill(samples, B, host_x_.data(), host_targets_.data());
+        if (batch_x_.shape() != xs || batch_x_.data() == nullptr) batch_x_ = be_->zeros(xs);
+        be_->upload(host_x_.data(), batch_x_.data(), host_x_.numel());
+        batch_targets_ = be_->upload_targets(host_targets_.data(), nt);
+    }
+    const Tensor<T>& batch_input() const { return batch_x_; }
+    const int32_t* batch_targets() const { return batch_targets_.get(); }
+
     static std::string with_commas(int64_t n) {
         std::string d = std::to_string(n), out;
         for (size_t i = 0; i < d.size(); ++i) {
@@ -352,18 +371,6 @@ private:
         CADENZA_CHECK(d.size() > 0, "the data set is empty");
     }
 
-    void load_batch(const BatchSource<T>& d, const int64_t* samples, int64_t B) {
-        Shape xs;
-        if (input_shape_.rank() == 2) xs = Shape{input_shape_[0], B, input_shape_[1]};
-        else xs = Shape{B, input_shape_[0]};
-        const int64_t nt = d.targets_per_sample() * B;
-        if (host_x_.shape() != xs) host_x_ = Tensor<T>(xs);
-        host_targets_.resize(static_cast<size_t>(nt));
-        d.fill(samples, B, host_x_.data(), host_targets_.data());
-        if (batch_x_.shape() != xs || batch_x_.data() == nullptr) batch_x_ = be_->zeros(xs);
-        be_->upload(host_x_.data(), batch_x_.data(), host_x_.numel());
-        batch_targets_ = be_->upload_targets(host_targets_.data(), nt);
-    }
 
     std::shared_ptr<Backend<T>> be_;
     std::vector<std::unique_ptr<Layer<T>>> layers_;
