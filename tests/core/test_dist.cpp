@@ -3,6 +3,13 @@
 // against Sequential::fit. tests/dist/run_dist.sh runs it under mpirun.
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <tuple>
+
 #include "cadenza/cadenza.hpp"
 #include "cadenza/dist/data_parallel.hpp"
 
@@ -38,7 +45,109 @@ std::unique_ptr<Sequential<float>> small_model() {
     return m;
 }
 
+// R ranks as threads of one process, with mailboxes: enough of a
+// Communicator to run reduce_tree's exchanges without MPI (sends are buffered).
+struct Mailboxes {
+    std::mutex m;
+    std::condition_variable arrived;
+    std::map<std::tuple<int, int, int>, std::deque<std::vector<char>>> box;  // (from, to, tag)
+};
+
+class ThreadCommunicator final : public dist::Communicator {
+public:
+    ThreadCommunicator(Mailboxes& mail, int rank, int size) : mail_(mail), rank_(rank), size_(size) {}
+    std::string name() const override { return "threads"; }
+    int rank() const override { return rank_; }
+    int size() const override { return size_; }
+    void allreduce_sum(float* data, int64_t n) override { doubling(data, n); }
+    void allreduce_sum(double* data, int64_t n) override { doubling(data, n); }
+    void broadcast(void* data, int64_t bytes, int root) override {
+        if (rank_ == root) {
+            for (int r = 0; r < size_; ++r)
+                if (r != root) send(data, bytes, r, -1);
+        } else {
+            receive(data, bytes, root, -1);
+        }
+    }
+    void send(const void* data, int64_t bytes, int to, int tag) override {
+        const char* p = static_cast<const char*>(data);
+        std::lock_guard<std::mutex> lock(mail_.m);
+        mail_.box[{rank_, to, tag}].emplace_back(p, p + bytes);
+        mail_.arrived.notify_all();
+    }
+    void receive(void* data, int64_t bytes, int from, int tag) override {
+        std::unique_lock<std::mutex> lock(mail_.m);
+        auto& q = mail_.box[{from, rank_, tag}];
+        mail_.arrived.wait(lock, [&] { return !q.empty(); });
+        if (int64_t(q.front().size()) != bytes) {  // Catch's assertions are not for other threads
+            std::fprintf(stderr, "rank %d: %zu bytes from rank %d, expected %lld\n", rank_, q.front().size(), from,
+                         (long long)bytes);
+            std::abort();
+        }
+        std::copy(q.front().begin(), q.front().end(), static_cast<char*>(data));
+        q.pop_front();
+    }
+    void barrier() override {}
+    bool all_equal(uint64_t) override { return true; }
+    void abort_all(int) override {}
+
+private:
+    template <class V>
+    void doubling(V* data, int64_t n) {
+        std::vector<V> other(static_cast<size_t>(n));
+        for (int step = 1; step < size_; step <<= 1) {
+            send(data, n * int64_t(sizeof(V)), rank_ ^ step, 1000 + step);
+            receive(other.data(), n * int64_t(sizeof(V)), rank_ ^ step, 1000 + step);
+            for (int64_t i = 0; i < n; ++i) data[i] += other[size_t(i)];
+        }
+    }
+    Mailboxes& mail_;
+    int rank_, size_;
+};
+
 }  // namespace
+
+TEST_CASE("The tree's sum is the same bits on any number of ranks, aligned or not", "[dist]") {
+    const int64_t n = 300;
+    for (int64_t work = 1; work <= 9; ++work) {
+        const int64_t S = dist::power_of_two_at_least(work);
+        std::vector<std::vector<float>> leaves;
+        for (int64_t k = 0; k < work; ++k) leaves.push_back(random_floats(n, 500 + uint64_t(k)));
+        dist::TreeSum<float> one(n);
+        for (int64_t k = 0; k < S; ++k) k < work ? one.push(leaves[size_t(k)].data()) : one.push_zeros();
+        const std::vector<float> expected = one.result();
+        for (int R = 1; R <= 7; ++R) {
+            const dist::SlotLayout layout(work, R);
+            // Every leaf has one owner, the ranges tile [0, S) in rank order.
+            int64_t covered = 0;
+            for (int r = 0; r < R; ++r) {
+                CHECK(layout.first(r) == covered);
+                for (int64_t k = layout.first(r); k < layout.end(r); ++k) CHECK(layout.owner(k) == r);
+                covered = layout.end(r);
+            }
+            CHECK(covered == S);
+            Mailboxes mail;
+            std::vector<std::vector<float>> got(static_cast<size_t>(R));
+            std::vector<std::thread> ranks;
+            for (int r = 0; r < R; ++r)
+                ranks.emplace_back([&, r] {
+                    ThreadCommunicator comm(mail, r, R);
+                    dist::TreeSum<float> mine(n, layout.first(r));
+                    for (int64_t k = layout.first(r); k < layout.end(r); ++k)
+                        k < work ? mine.push(leaves[size_t(k)].data()) : mine.push_zeros();
+                    got[size_t(r)] = dist::reduce_tree(mine, layout, comm);
+                });
+            for (auto& t : ranks) t.join();
+            INFO(work << " micro-batches on " << R << " ranks (" << (layout.aligned() ? "aligned" : "exchange") << ")");
+            for (int r = 0; r < R; ++r) CHECK(got[size_t(r)] == expected);
+            for (auto& [key, q] : mail.box) CHECK(q.empty());  // nothing sent that nobody read
+        }
+    }
+    CHECK(dist::SlotLayout(8, 4).aligned());
+    CHECK(dist::SlotLayout(3, 4).aligned());
+    CHECK_FALSE(dist::SlotLayout(8, 3).aligned());
+    CHECK_FALSE(dist::SlotLayout(2, 4).aligned());
+}
 
 TEST_CASE("A tree-ordered sum is the same however its leaves are shared out", "[dist]") {
     const int64_t n = 2000;
@@ -68,7 +177,7 @@ TEST_CASE("A tree-ordered sum is the same however its leaves are shared out", "[
     CHECK(serial != total);
     dist::TreeSum<float> three(n);
     for (int k = 0; k < 3; ++k) three.push(leaves[size_t(k)].data());
-    CHECK_THROWS_WITH(three.result(), Catch::Contains("3 leaves do not make a complete binary tree"));
+    CHECK_THROWS_WITH(three.result(), Catch::Contains("3 leaves from leaf 0 do not make a complete binary tree"));
     three.push_zeros();
     CHECK(three.result().size() == size_t(n));
     CHECK(dist::power_of_two_at_least(5) == 8);

@@ -7,7 +7,8 @@
 // (0+1)+(2+3), ...), so every rank receives the same bits, and a rank that
 // pre-summed its part in the same tree order makes the whole sum independent
 // of how many ranks share the work (dist/gradient_tree.hpp). That order
-// needs a power-of-two number of ranks.
+// needs a power-of-two number of ranks; other counts sum the same tree with
+// send/receive (gradient_tree.hpp's reduce_tree).
 //
 // LocalCommunicator: one process, no MPI. MpiCommunicator (mpi_communicator.hpp):
 // MPI, included only where MPI is installed.
@@ -38,6 +39,9 @@ public:
     virtual void allreduce_sum(double* data, int64_t n) = 0;
     // bytes of data from `root` to every rank.
     virtual void broadcast(void* data, int64_t bytes, int root) = 0;
+    // bytes of data to rank `to`, which receives them with the same tag.
+    virtual void send(const void* data, int64_t bytes, int to, int tag) = 0;
+    virtual void receive(void* data, int64_t bytes, int from, int tag) = 0;
     virtual void barrier() = 0;
     // Whether every rank passed the same value (a fingerprint of the data,
     // the parameter count); every rank gets the answer.
@@ -57,6 +61,12 @@ public:
     void allreduce_sum(double*, int64_t) override {}
     void broadcast(void*, int64_t, int root) override {
         CADENZA_CHECK(root == 0, "broadcast from rank ", root, " in a one-process communicator");
+    }
+    void send(const void*, int64_t, int to, int) override {
+        throw DistError(detail::concat("send to rank ", to, " in a one-process communicator"));
+    }
+    void receive(void*, int64_t, int from, int) override {
+        throw DistError(detail::concat("receive from rank ", from, " in a one-process communicator"));
     }
     void barrier() override {}
     bool all_equal(uint64_t) override { return true; }

@@ -11,14 +11,14 @@
 //   o.micro_batch = 16;     // 8 micro-batches: up to 8 ranks
 //   trainer.fit(data, o);   // every rank, collectively
 //
-// Each global batch is cut into S micro-batches of micro_batch samples (S the
-// power of two at or above batch_size / micro_batch; slots past the end of a
-// short last batch hold zeros). Rank r of R runs slots [r S/R, (r+1) S/R):
-// forward, the loss as a mean over the GLOBAL batch's rows, backward. Their
-// gradients are summed in the order of the binary tree over the S slots
-// (gradient_tree.hpp), then across ranks in the same tree's order
-// (Communicator::allreduce_sum, once per step), so every rank holds the same
-// gradient, bit for bit, for any power-of-two R <= S. Clipping and the
+// Each global batch is cut into micro-batches of micro_batch samples, the
+// leaves of a binary tree of S slots (S the power of two at or above
+// batch_size / micro_batch; slots past the end hold zeros). Each rank runs a
+// contiguous range of slots (gradient_tree.hpp's SlotLayout): forward, the
+// loss as a mean over the GLOBAL batch's rows, backward. Their gradients are
+// summed in the order of the tree over the S slots, on the rank and then
+// across ranks (reduce_tree: one all-reduce per step when R is a power of
+// two), so every rank holds the same gradient, bit for bit, for any R. Clipping and the
 // optimizer then run identically on every rank, which keeps the copies equal.
 // Dropout masks are keyed by the sample's row in the global batch
 // (ForwardContext::row_offset), the shuffle by the seed and the epoch: nothing
@@ -38,16 +38,12 @@
 
 namespace cadenza::dist {
 
-struct DataParallelOptions {
-    int64_t batch_size = 128;  // samples per optimizer step, whatever the number of ranks
-    int64_t micro_batch = 32;  // samples per micro-batch: the unit of work, a leaf of the sum
-    int epochs = 1;
-    int initial_epoch = 0;     // epochs already done (resuming)
-    bool shuffle = true;
-    // As FitOptions: the rate of epoch e, and a call after every epoch (on
-    // every rank, with the same numbers; return false to stop).
-    std::function<double(int epoch)> learning_rate;
-    std::function<bool(const EpochStats&)> on_epoch;
+// FitOptions (the epochs, schedule, shuffle and callbacks, called on every
+// rank with the same numbers) and the unit of work.
+struct DataParallelOptions : FitOptions {
+    // Samples per micro-batch: a leaf of the gradient's sum. The results
+    // depend on it (and on batch_size), never on the number of ranks.
+    int64_t micro_batch = 32;
 };
 
 // Where the time of the last training step went, on this rank.
@@ -70,7 +66,7 @@ public:
         if (!comm_.all_equal(uint64_t(n)))
             throw DistError(detail::concat("rank ", comm_.rank(), ": the ranks' models differ (this rank's has ", n,
                                            " parameters)"));
-        const uint64_t fp = data_fingerprint(train);
+        const uint64_t fp = comm_.size() > 1 ? data_fingerprint(train) : 0;
         if (!comm_.all_equal(fp))
             throw DistError(detail::concat("rank ", comm_.rank(), ": the ranks' training data differ (",
                                            train.size(), " samples of shape ", train.sample_shape().str(),
@@ -89,18 +85,29 @@ public:
         check_options(o);
         synchronize(train);
         std::vector<EpochStats> history;
-        const int64_t N = train.size();
-        std::vector<int64_t> order(static_cast<size_t>(N));
+        std::vector<int64_t> order;
         for (int epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
-            const auto t0 = std::chrono::steady_clock::now();
-            if (o.learning_rate) model_.optimizer().set_learning_rate(o.learning_rate(epoch));
+            const auto t0 = Clock::now();
+            if (o.schedule) model_.optimizer().set_learning_rate(o.schedule->rate(epoch));
+            else if (o.learning_rate) model_.optimizer().set_learning_rate(o.learning_rate(epoch));
+            if (o.on_epoch_begin) o.on_epoch_begin(epoch);
+            const int64_t N = train.size();  // after on_epoch_begin, which may re-cut the data
+            CADENZA_CHECK(N > 0, "epoch ", epoch + 1, " has no training sample");
+            order.resize(static_cast<size_t>(N));
             std::iota(order.begin(), order.end(), int64_t(0));
             if (o.shuffle) shuffle_indices(order.data(), uint64_t(N), model_.seed(), uint64_t(epoch));
             reset_lanes();
             double totals[4] = {0, 0, 0, 0};  // loss sum, rows, top-1, top-k: summed batch by batch, in order
-            for (int64_t begin = 0; begin < N; begin += o.batch_size) {
-                const std::vector<double>& s = train_step(train, order, begin, std::min(N, begin + o.batch_size), o);
+            const int64_t batches = o.drop_last ? N / o.batch_size : (N + o.batch_size - 1) / o.batch_size;
+            for (int64_t bi = 0; bi < batches; ++bi) {
+                const int64_t begin = bi * o.batch_size, end = std::min(N, begin + o.batch_size);
+                const std::vector<double>& s = train_step(train, order, begin, end, o);
                 for (int k = 0; k < 4; ++k) totals[k] += s[size_t(k)];
+                if (o.on_batch) {
+                    const double rows = std::max(totals[1], 1.0);
+                    o.on_batch(BatchProgress{epoch + 1, bi + 1, batches, totals[0] / rows, totals[2] / rows,
+                                             seconds(t0, Clock::now()), end});
+                }
             }
             EpochStats e;
             e.epoch = epoch + 1;
@@ -114,32 +121,36 @@ public:
                 e.val_accuracy = v.accuracy();
                 e.val_top_k_accuracy = v.rows ? double(v.correct_top_k) / double(v.rows) : 0;
             }
-            e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            e.seconds = seconds(t0, Clock::now());
+            if (o.schedule) o.schedule->observe(epoch, e.has_validation ? e.val_loss : e.loss);
             history.push_back(e);
             if (o.on_epoch && !o.on_epoch(e)) break;
         }
         return history;
     }
 
-    // Loss and accuracy over a data set in inference mode, in order, cut and
-    // summed as in training: every rank gets the same numbers for any R.
+    // Loss and accuracy over a data set in inference mode, in order, in
+    // batches of o.validation_batch (0: batch_size) cut and summed as in
+    // training: every rank gets the same numbers for any R.
     LossResult evaluate(const BatchSource<T>& data, const DataParallelOptions& o) {
         check_options(o);
-        const int64_t N = data.size();
+        const int64_t N = data.size(), batch = o.validation_batch > 0 ? o.validation_batch : o.batch_size;
+        const int64_t micro = std::min(o.micro_batch, batch);
+        const SlotLayout layout = slot_layout(batch, micro, comm_.size());
         std::vector<int64_t> order(static_cast<size_t>(N));
         std::iota(order.begin(), order.end(), int64_t(0));
         reset_lanes();
         double totals[4] = {0, 0, 0, 0};
-        for (int64_t begin = 0; begin < N; begin += o.batch_size) {
-            const int64_t end = std::min(N, begin + o.batch_size);
-            stats_.clear();
-            for_my_slots(o, begin, end, [&](int64_t slot, int64_t b0, int64_t b1) {
+        for (int64_t begin = 0; begin < N; begin += batch) {
+            const int64_t end = std::min(N, begin + batch);
+            stats_.clear(layout.first(comm_.rank()));
+            for_my_slots(layout, micro, begin, end, [&](int64_t slot, int64_t b0, int64_t b1) {
                 if (b0 >= b1) return stats_.push_zeros();
-                run_micro_batch(data, order, b0, b1, slot, slot * o.micro_batch, end - begin, false);
+                run_micro_batch(data, order, b0, b1, slot, slot * micro, end - begin, false);
                 stats_.push(last_stats_);
             });
-            comm_.allreduce_sum(stats_.result().data(), 4);
-            for (int k = 0; k < 4; ++k) totals[k] += stats_.result()[size_t(k)];
+            const std::vector<double>& s = reduce_tree(stats_, layout, comm_);
+            for (int k = 0; k < 4; ++k) totals[k] += s[size_t(k)];
         }
         reset_lanes();
         LossResult r;
@@ -148,6 +159,11 @@ public:
         r.correct = int64_t(totals[2]);
         r.correct_top_k = int64_t(totals[3]);
         return r;
+    }
+
+    // How `batch` samples in micro-batches of `micro` are shared by R ranks.
+    static SlotLayout slot_layout(int64_t batch, int64_t micro, int ranks) {
+        return SlotLayout((batch + micro - 1) / micro, ranks);
     }
 
     const StepTimes& last_step_times() const { return times_; }
@@ -165,28 +181,20 @@ public:
 private:
     using Clock = std::chrono::steady_clock;
 
-    int64_t slots(const DataParallelOptions& o) const {
-        return power_of_two_at_least((o.batch_size + o.micro_batch - 1) / o.micro_batch);
-    }
     void check_options(const DataParallelOptions& o) const {
         CADENZA_CHECK(o.batch_size > 0 && o.micro_batch > 0 && o.micro_batch <= o.batch_size,
                       "data parallel: need 0 < micro_batch <= batch_size, got ", o.micro_batch, " and ",
                       o.batch_size);
-        const int R = comm_.size();
-        if ((R & (R - 1)) != 0 || R > slots(o))
-            throw DistError(detail::concat("rank ", comm_.rank(), ": ", R, " ranks cannot share ", slots(o),
-                                           " micro-batches per step (batch ", o.batch_size, ", micro-batch ",
-                                           o.micro_batch, "): the number of ranks must be a power of two up to ",
-                                           slots(o)));
+        CADENZA_CHECK(o.validation_batch >= 0, "data parallel: validation_batch ", o.validation_batch);
     }
 
     // fn(slot, b0, b1) for this rank's slots of the global batch [begin, end),
     // in order; b0 >= b1 for a slot past the end.
     template <class Fn>
-    void for_my_slots(const DataParallelOptions& o, int64_t begin, int64_t end, Fn&& fn) {
-        const int64_t S = slots(o), R = comm_.size(), r = comm_.rank();
-        for (int64_t slot = r * S / R; slot < (r + 1) * S / R; ++slot) {
-            const int64_t b0 = begin + slot * o.micro_batch, b1 = std::min(end, b0 + o.micro_batch);
+    void for_my_slots(const SlotLayout& layout, int64_t micro, int64_t begin, int64_t end, Fn&& fn) {
+        const int r = comm_.rank();
+        for (int64_t slot = layout.first(r); slot < layout.end(r); ++slot) {
+            const int64_t b0 = begin + slot * micro, b1 = std::min(end, b0 + micro);
             fn(slot, b0, std::max(b0, b1));
         }
     }
@@ -196,30 +204,32 @@ private:
     const std::vector<double>& train_step(const BatchSource<T>& data, const std::vector<int64_t>& order,
                                           int64_t begin, int64_t end, const DataParallelOptions& o) {
         const int64_t n = model_.parameter_count();
-        if (!grads_) grads_ = std::make_unique<TreeSum<T>>(n);
-        grads_->clear();
-        stats_.clear();
+        const SlotLayout layout = slot_layout(o.batch_size, o.micro_batch, comm_.size());
+        // One process, one slot: the gradient stays where backward left it.
+        const bool in_place = comm_.size() == 1 && layout.leaves() == 1;
+        if (!grads_ && !in_place) grads_ = std::make_unique<TreeSum<T>>(n);
+        if (grads_) grads_->clear(layout.first(comm_.rank()));
+        stats_.clear(layout.first(comm_.rank()));
         const auto t0 = Clock::now();
-        for_my_slots(o, begin, end, [&](int64_t slot, int64_t b0, int64_t b1) {
+        for_my_slots(layout, o.micro_batch, begin, end, [&](int64_t slot, int64_t b0, int64_t b1) {
             if (b0 >= b1) {
                 grads_->push_zeros();
                 return stats_.push_zeros();
             }
             run_micro_batch(data, order, b0, b1, slot, slot * o.micro_batch, end - begin, true);
-            grads_->push_filled([&](T* leaf) { model_.backend().download(model_.gradients().data(), leaf, n); });
+            if (!in_place)
+                grads_->push_filled([&](T* leaf) { model_.backend().download(model_.gradients().data(), leaf, n); });
             stats_.push(last_stats_);
         });
         const auto t1 = Clock::now();
-        std::vector<T>& g = grads_->result();
-        comm_.allreduce_sum(g.data(), n);
-        comm_.allreduce_sum(stats_.result().data(), 4);
+        std::vector<T>* g = in_place ? nullptr : &reduce_tree(*grads_, layout, comm_);
+        const std::vector<double>& s = reduce_tree(stats_, layout, comm_);
         const auto t2 = Clock::now();
-        const std::vector<double>& s = stats_.result();
         if (!std::isfinite(s[0]))
             throw DivergedError(detail::concat("the loss became ", std::isnan(s[0]) ? "NaN" : "infinite", " at step ",
                                                model_.optimizer().steps() + 1,
                                                "; stopping before the weights are changed"));
-        model_.backend().upload(g.data(), model_.gradients().data(), n);
+        if (g) model_.backend().upload(g->data(), model_.gradients().data(), n);
         model_.optimizer().step(model_.backend(), model_.parameters().data(), model_.gradients().data(), n);
         const auto t3 = Clock::now();
         times_ = {seconds(t0, t1), seconds(t1, t2), seconds(t2, t3)};

@@ -72,6 +72,22 @@ public:
             done += chunk;
         }
     }
+    void send(const void* data, int64_t bytes, int to, int tag) override {
+        const char* p = static_cast<const char*>(data);
+        for (int64_t done = 0; done < bytes;) {
+            const int chunk = int(std::min<int64_t>(bytes - done, INT_MAX / 2));
+            check(MPI_Send(p + done, chunk, MPI_BYTE, to, tag, comm_), "MPI_Send");
+            done += chunk;
+        }
+    }
+    void receive(void* data, int64_t bytes, int from, int tag) override {
+        char* p = static_cast<char*>(data);
+        for (int64_t done = 0; done < bytes;) {
+            const int chunk = int(std::min<int64_t>(bytes - done, INT_MAX / 2));
+            check(MPI_Recv(p + done, chunk, MPI_BYTE, from, tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+            done += chunk;
+        }
+    }
     void barrier() override { check(MPI_Barrier(comm_), "MPI_Barrier"); }
     bool all_equal(uint64_t value) override {
         unsigned long long v = value, lo = 0, hi = 0;

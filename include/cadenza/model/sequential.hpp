@@ -63,6 +63,9 @@ struct FitOptions {
     int initial_epoch = 0;  // epochs already done (resuming)
     bool shuffle = true;
     bool drop_last = false;  // drop a final partial batch
+    // Batch size of the validation pass (0: batch_size); a stateful model's
+    // validation lanes set it to their number.
+    int64_t validation_batch = 0;
     // Called after every epoch; return false to stop.
     std::function<bool(const EpochStats&)> on_epoch;
     // Called after every batch (progress bars).
@@ -238,7 +241,7 @@ public:
             s.accuracy = total.accuracy();
             s.top_k_accuracy = total.rows ? double(total.correct_top_k) / double(total.rows) : 0;
             if (validation) {
-                LossResult v = evaluate(*validation, o.batch_size);
+                LossResult v = evaluate(*validation, o.validation_batch > 0 ? o.validation_batch : o.batch_size);
                 s.has_validation = true;
                 s.val_loss = v.mean_loss();
                 s.val_accuracy = v.accuracy();
