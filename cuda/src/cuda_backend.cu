@@ -390,15 +390,16 @@ constexpr size_t kCublasWorkspaceBytes = size_t(32) << 20;  // NVIDIA's advice f
 
 // ---- device queries ----------------------------------------------------------------
 
-bool cuda_device_available() {
+int cuda_device_count() {
     int n = 0;
-    cudaError_t e = cudaGetDeviceCount(&n);
-    if (e != cudaSuccess) {
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
         (void)cudaGetLastError();  // clear the sticky "no device" error
-        return false;
+        return 0;
     }
-    return n > 0;
+    return n;
 }
+
+bool cuda_device_available() { return cuda_device_count() > 0; }
 
 std::string cuda_device_name(int device) {
     cudaDeviceProp prop{};

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "cadenza/dist/communicator.hpp"
 #include "cadenza/error.hpp"
 
 namespace cadenza::app {
@@ -24,7 +25,8 @@ public:
 };
 
 Command add_prepare_command(CLI::App& app);
-Command add_train_command(CLI::App& app);
+// ranks: the processes of `mpirun -np N` that share the training (null: one).
+Command add_train_command(CLI::App& app, dist::Communicator* ranks);
 Command add_generate_command(CLI::App& app);
 Command add_summary_command(CLI::App& app);
 Command add_report_command(CLI::App& app);

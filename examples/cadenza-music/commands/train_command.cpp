@@ -65,8 +65,9 @@ int run_train_command(TrainOptions& o) {
 
 }  // namespace
 
-Command add_train_command(CLI::App& app) {
+Command add_train_command(CLI::App& app, dist::Communicator* ranks) {
     auto o = std::make_shared<TrainOptions>();
+    o->request.ranks = ranks;
     Settings& s = o->request.settings;
     CLI::App* sub =
         app.add_subcommand("train", "Train a model on a corpus; a checkpoint every epoch");
@@ -93,7 +94,7 @@ Command add_train_command(CLI::App& app) {
     sub->add_option("--split-seed", s.split_seed,
                     "Seed of the song split (which songs are held out; default 1, whatever --seed)")
         ->check(seed_value());
-    o->threads = sub->add_option("--threads", s.threads, "Threads (0: all cores)")
+    o->threads = sub->add_option("--threads", s.threads, "Threads (0: all cores, shared by the ranks on a machine)")
                      ->check(whole_in(0, 4096));
     sub->add_option("--device", o->device, "cpu, or cuda (builds with the CUDA backend)")
         ->check(CLI::IsMember({"cpu", "cuda"}));
@@ -120,6 +121,10 @@ Command add_train_command(CLI::App& app) {
     sub->add_flag("--key-normalize", s.key_normalize,
                   "Move every song to C major / A minor by its estimated key (scores count on the original tokens)");
     sub->add_flag("--random-offsets", s.random_offsets, "Stream model: cut the lanes at a new offset every epoch");
+    sub->add_option("--micro-batch", s.micro_batch,
+                    "Samples per micro-batch, the unit the ranks of mpirun -np N share (0: the whole batch; "
+                    "under mpirun default batch/N). Results depend on it, never on N")
+        ->check(whole_in(0, 65536));
     sub->add_option("--cell", o->cell, "Stream model: lstm (default) or gru (PyTorch's GRU) recurrent layers")
         ->check(CLI::IsMember({"lstm", "gru"}));
     return {sub, [o] { return run_train_command(*o); }};

@@ -21,7 +21,7 @@ Device parse_device(const std::string& name, const std::string& where) {
     throw Error(where + ": unknown device '" + name + "' (expected cpu or cuda)");
 }
 
-std::shared_ptr<Backend<float>> make_backend(Device device, int threads) {
+std::shared_ptr<Backend<float>> make_backend(Device device, int threads, int gpu) {
     // Far more threads than cores only thrash (4096 on 2 cores ran 100 times
     // slower): at most four per core.
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
@@ -31,7 +31,7 @@ std::shared_ptr<Backend<float>> make_backend(Device device, int threads) {
     }
     if (device == Device::cpu) return std::make_shared<EigenBackend<float>>(threads);
 #ifdef CADENZA_HAVE_CUDA
-    return std::make_shared<cuda::CudaBackend<float>>(0);
+    return std::make_shared<cuda::CudaBackend<float>>(gpu % std::max(1, cuda::cuda_device_count()));
 #else
     throw Error(
         "--device cuda: this build has no CUDA backend (build where CMake finds nvcc, "

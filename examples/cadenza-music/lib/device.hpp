@@ -18,7 +18,8 @@ enum class Device { cpu, cuda };
 const char* device_name(Device device);
 Device parse_device(const std::string& name, const std::string& where);
 
-std::shared_ptr<Backend<float>> make_backend(Device device, int threads);
+// cuda: GPU number `gpu` modulo the GPUs there are (each rank of a machine its own).
+std::shared_ptr<Backend<float>> make_backend(Device device, int threads, int gpu = 0);
 
 // "8 threads" on the CPU, "cuda (NVIDIA H100 80GB HBM3)" on a GPU.
 std::string describe_backend(Backend<float>& backend);

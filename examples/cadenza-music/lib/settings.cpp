@@ -34,7 +34,7 @@ std::string Settings::serialize() const {
       << "\ndropout " << dropout << "\nembedding_dropout " << embedding_dropout << "\nweight_decay "
       << weight_decay << "\nschedule " << (schedule == Schedule::cosine ? "cosine" : "constant") << "\ntranspose "
       << transpose << "\nkey_normalize " << key_normalize << "\nrandom_offsets " << random_offsets << "\ncell "
-      << (cell == Cell::gru ? "gru" : "lstm") << "\n";
+      << (cell == Cell::gru ? "gru" : "lstm") << "\nmicro_batch " << micro_batch << "\n";
     return s.str();
 }
 
@@ -80,6 +80,7 @@ Settings Settings::parse(const std::string& text, const std::string& where) {
         } else if (k == "transpose") num(s.transpose);
         else if (k == "key_normalize") num(s.key_normalize);
         else if (k == "random_offsets") num(s.random_offsets);
+        else if (k == "micro_batch") num(s.micro_batch);
         else if (k == "cell") {
             CADENZA_CHECK(v == "lstm" || v == "gru", where, ": setting cell='", v, "' (expected lstm or gru)");
             s.cell = v == "gru" ? Cell::gru : Cell::lstm;
@@ -110,6 +111,7 @@ void Settings::check(const std::string& where) const {
     in("embedding_dropout", embedding_dropout, 0.0, 0.9);
     in("weight_decay", weight_decay, 0.0, 0.5 / lr);
     in("transpose", transpose, 0, 6);
+    in("micro_batch", micro_batch, 0, batch);
     CADENZA_CHECK(cell == Cell::lstm || model == ModelKind::stream, where,
                   ": the paper's model is made of LSTMs; a GRU needs the stream model (--model stream)");
 }

@@ -59,6 +59,12 @@ struct Settings {
     // Stream model: the recurrent layers, LSTM or GRU (PyTorch's GRU; files
     // written before the setting existed are LSTM).
     enum class Cell { lstm, gru } cell = Cell::lstm;
+    // Samples per micro-batch, the unit of work shared by the ranks of
+    // `mpirun -np N` (0: the whole batch, one unit). A run's results depend on
+    // it and never on N: a run resumes with any number of ranks (files written
+    // before the setting existed: 0).
+    int micro_batch = 0;
+    int micro_batch_size() const { return micro_batch > 0 ? micro_batch : batch; }
 
     int lstm_units() const { return units > 0 ? units : (model == ModelKind::stream ? 256 : 128); }
 

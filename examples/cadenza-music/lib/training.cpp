@@ -4,9 +4,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include "batches.hpp"
+#include "cadenza/dist/data_parallel.hpp"
 #include "cadenza/io/container.hpp"
+#include "cadenza/io/files.hpp"
 #include "cadenza/optim/schedule.hpp"
 #include "checkpoint.hpp"
 #include "history.hpp"
@@ -67,16 +71,23 @@ struct Run {
     std::shared_ptr<Backend<float>> backend;
 };
 
-// A resumed run from its last.ckpt (epochs and threads may be changed; the
-// run's own thread count otherwise), or a new one in an empty folder. The
-// caller holds the folder's lock.
-Run open_run(const TrainRequest& req, const RunFiles& files) {
+// Threads of each rank: --threads, or the machine's cores shared by the
+// ranks on it (0 with one rank: all cores).
+int threads_per_rank(int threads, dist::Communicator& comm) {
+    if (threads > 0 || comm.local_size() == 1) return threads;
+    return std::max(1, int(std::thread::hardware_concurrency()) / comm.local_size());
+}
+
+// A resumed run from its last.ckpt, whose bytes rank 0 read and sent to every
+// rank (epochs and threads may be changed; the run's own thread count
+// otherwise), or a new one. Rank 0 holds the folder's lock.
+Run open_run(const TrainRequest& req, const RunFiles& files, const std::string& checkpoint, dist::Communicator& comm) {
     Run run;
+    const int gpu = comm.local_rank();
     if (req.resume) {
-        CADENZA_CHECK(fs::exists(files.last), req.run_dir, ": nothing to resume (no last.ckpt in the folder)");
-        const io::Container c = io::Container::load(files.last);
+        const io::Container c = io::Container::parse(checkpoint, files.last);
         const Settings saved = Settings::parse(c.get("settings"), files.last + " (settings)");
-        run.backend = make_backend(req.device, req.threads_given ? req.settings.threads : saved.threads);
+        run.backend = make_backend(req.device, threads_per_rank(req.threads_given ? req.settings.threads : saved.threads, comm), gpu);
         Checkpoint k = load_checkpoint(c, run.backend);
         run.settings = k.settings;
         if (req.epochs_given) run.settings.epochs = req.settings.epochs;
@@ -89,14 +100,17 @@ Run open_run(const TrainRequest& req, const RunFiles& files) {
                       " was trained with (", k.vocabulary.size(), " tokens)");
         run.vocabulary = k.vocabulary;
         run.model = std::move(k.model);
-        std::fprintf(stderr, "resuming %s after epoch %d of %d\n", req.run_dir.c_str(), run.progress.epoch,
-                     run.settings.epochs);
+        if (comm.rank() == 0)
+            std::fprintf(stderr, "resuming %s after epoch %d of %d\n", req.run_dir.c_str(), run.progress.epoch,
+                         run.settings.epochs);
         return run;
     }
-    CADENZA_CHECK(!fs::exists(files.last), req.run_dir,
-                  ": already holds a run (last.ckpt); use --resume to continue it or choose another folder");
-    run.backend = make_backend(req.device, req.settings.threads);
+    run.backend = make_backend(req.device, threads_per_rank(req.settings.threads, comm), gpu);
     run.settings = req.settings;
+    // Several ranks share a new run's batches in micro-batches of batch / N
+    // unless --micro-batch says otherwise; the checkpoint records the choice.
+    if (run.settings.micro_batch == 0 && comm.size() > 1)
+        run.settings.micro_batch = (run.settings.batch + comm.size() - 1) / comm.size();
     run.corpus = load_corpus(req.corpus);
     run.settings.corpus = fs::absolute(req.corpus).string();
     run.progress.history_csv = history_header();
@@ -117,7 +131,7 @@ void restore_best(Run& run, const RunData& data, const RunFiles& files) {
     }
 }
 
-void print_run(const Run& run, const RunData& data) {
+void print_run(const Run& run, const RunData& data, dist::Communicator& comm) {
     const Settings& s = run.settings;
     std::printf("%s\n", run.model->summary().c_str());
     std::printf("corpus: %zu songs, %lld tokens, vocabulary %zu (%s encoding)\n",
@@ -140,12 +154,23 @@ void print_run(const Run& run, const RunData& data) {
                 "patience %d, %d epochs\n",
                 s.seq_len, s.lr, s.schedule == Settings::Schedule::cosine ? " (cosine)" : "", s.dropout,
                 s.embedding_dropout, s.weight_decay, s.patience, s.epochs);
+    if (comm.size() > 1 || s.micro_batch > 0) {
+        const dist::SlotLayout layout = dist::DataParallel<float>::slot_layout(s.batch, s.micro_batch_size(), comm.size());
+        std::printf("data parallel: %d rank%s, micro-batches of %d samples (%lld per step); the results depend on "
+                    "the micro-batch, not on the number of ranks\n",
+                    comm.size(), comm.size() == 1 ? "" : "s", s.micro_batch_size(), (long long)layout.work());
+        if (comm.size() > layout.work())
+            std::printf("notice: %d ranks share %lld micro-batches per step; %lld of them only wait for the sum\n",
+                        comm.size(), (long long)layout.work(), (long long)(comm.size() - layout.work()));
+    }
     std::fflush(stdout);
 }
 
 // After each epoch: the history line, the checkpoints, the curves, one line
 // of output; false stops the run (patience exhausted).
-bool finish_epoch(const EpochStats& e, Run& run, const RunData& data, const RunFiles& files) {
+// Every rank keeps the progress (the same numbers, so that all stop together);
+// only the writer (rank 0) writes and prints.
+bool finish_epoch(const EpochStats& e, Run& run, const RunData& data, const RunFiles& files, bool writer) {
     Progress& progress = run.progress;
     const Settings& s = run.settings;
     progress.epoch = e.epoch;
@@ -164,6 +189,8 @@ bool finish_epoch(const EpochStats& e, Run& run, const RunData& data, const RunF
     } else {
         ++progress.epochs_without_improvement;
     }
+    const bool stop = s.patience > 0 && progress.epochs_without_improvement >= s.patience;
+    if (!writer) return !stop;
     // best before last: whatever stops the process between the two, the best
     // epoch that last.ckpt's progress names has its best.ckpt on disk.
     if (improved) save_checkpoint(files.best, *run.model, run.corpus, s, progress, data.seed_windows);
@@ -180,7 +207,7 @@ bool finish_epoch(const EpochStats& e, Run& run, const RunData& data, const RunF
         std::printf("epoch %d/%d  loss %.4f  acc %.4f  %.1fs\n", e.epoch, s.epochs, e.loss,
                     e.accuracy, e.seconds);
     std::fflush(stdout);
-    if (s.patience > 0 && progress.epochs_without_improvement >= s.patience) {
+    if (stop) {
         std::printf("stopping early: no improvement for %d epochs; best was epoch %d (%.4f)\n",
                     s.patience, progress.best_epoch, progress.best_val_loss);
         return false;
@@ -240,15 +267,36 @@ RunData make_run_data(const Corpus& corpus, const Settings& s) {
     return d;
 }
 
-int run_train(const TrainRequest& req) {
+namespace {
+
+// The run on this rank (run_train without the failure handling of several ranks).
+int train_on_rank(const TrainRequest& req, dist::Communicator& comm) {
+    const bool writer = comm.rank() == 0;
     const RunFiles files(req.run_dir);
-    if (req.resume) CADENZA_CHECK(fs::is_directory(req.run_dir), req.run_dir, ": no such run folder to resume");
-    if (!req.resume) load_corpus(req.corpus);  // a bad corpus leaves no run folder behind
-    const RunFolderLock lock(req.run_dir);
-    for (const std::string& name : lock.remove_stale_temporaries())
-        std::fprintf(stderr, "removed %s, a temporary file left by a run that was stopped while writing\n",
-                     (fs::path(req.run_dir) / name).string().c_str());
-    Run run = open_run(req, files);
+    std::optional<RunFolderLock> lock;
+    std::string checkpoint;  // a resumed run's last.ckpt, as rank 0 read it
+    if (writer) {
+        if (req.resume) CADENZA_CHECK(fs::is_directory(req.run_dir), req.run_dir, ": no such run folder to resume");
+        if (!req.resume) load_corpus(req.corpus);  // a bad corpus leaves no run folder behind
+        lock.emplace(req.run_dir);
+        for (const std::string& name : lock->remove_stale_temporaries())
+            std::fprintf(stderr, "removed %s, a temporary file left by a run that was stopped while writing\n",
+                         (fs::path(req.run_dir) / name).string().c_str());
+        if (req.resume) {
+            CADENZA_CHECK(fs::exists(files.last), req.run_dir, ": nothing to resume (no last.ckpt in the folder)");
+            checkpoint = io::read_file(files.last);
+        } else {
+            CADENZA_CHECK(!fs::exists(files.last), req.run_dir,
+                          ": already holds a run (last.ckpt); use --resume to continue it or choose another folder");
+        }
+    }
+    if (req.resume && comm.size() > 1) {  // the other ranks need no run folder of their own
+        int64_t bytes = int64_t(checkpoint.size());
+        comm.broadcast(&bytes, sizeof bytes, 0);
+        checkpoint.resize(size_t(bytes));
+        comm.broadcast(checkpoint.data(), bytes, 0);
+    }
+    Run run = open_run(req, files, checkpoint, comm);
     RunData data = make_run_data(run.corpus, run.settings);
     if (run.model) {
         CADENZA_CHECK(data.vocabulary.tokens() == run.vocabulary.tokens(), req.run_dir,
@@ -258,16 +306,20 @@ int run_train(const TrainRequest& req) {
         run.model = build_model(run.settings, int(data.vocabulary.size()), run.backend);
     }
     run.corpus.vocabulary = data.vocabulary;  // checkpoints hold the run's vocabulary
-    restore_best(run, data, files);
-    print_run(run, data);
+    if (writer) {
+        restore_best(run, data, files);
+        print_run(run, data, comm);
+    }
     const Settings& s = run.settings;
     if (run.progress.epoch >= s.epochs) {
-        std::printf("the run already finished its %d epochs\n", s.epochs);
+        if (writer) std::printf("the run already finished its %d epochs\n", s.epochs);
         return 0;
     }
     ProgressBar bar(s.epochs);
-    FitOptions o;
+    dist::DataParallelOptions o;
     o.batch_size = s.batch;
+    o.micro_batch = s.micro_batch_size();
+    o.validation_batch = data.validation_batch;
     o.epochs = s.epochs;
     o.initial_epoch = run.progress.epoch;
     o.shuffle = s.model == ModelKind::paper;
@@ -278,14 +330,16 @@ int run_train(const TrainRequest& req) {
             data.lanes->set_offset(int64_t(r.below(uint64_t(s.seq_len))));
         };
     }
-    o.on_batch = [&](const BatchProgress& p) { bar.update(p); };
+    if (writer) o.on_batch = [&](const BatchProgress& p) { bar.update(p); };
     o.on_epoch = [&](const EpochStats& e) {
-        bar.finish();
-        return finish_epoch(e, run, data, files);
+        if (writer) bar.finish();
+        return finish_epoch(e, run, data, files, writer);
     };
+    dist::DataParallel<float> trainer(*run.model, comm);
     try {
-        run.model->fit(*data.train, o, data.validation.get());
-    } catch (const DivergedError& e) {
+        trainer.fit(*data.train, o, data.validation.get());
+    } catch (const DivergedError& e) {  // every rank sees the same loss
+        if (!writer) return 3;
         bar.finish();
         std::fprintf(stderr,
                      "cadenza-music train: %s. The checkpoints of epoch %d in %s are untouched; "
@@ -293,6 +347,7 @@ int run_train(const TrainRequest& req) {
                      e.what(), run.progress.epoch, req.run_dir.c_str());
         return 3;
     }
+    if (!writer) return 0;
     std::string written;
     for (const auto& [path, what] : {std::pair<std::string, std::string>{files.last, " (last)"},
                                      {files.best, " (best, epoch " + std::to_string(run.progress.best_epoch) + ")"},
@@ -300,6 +355,28 @@ int run_train(const TrainRequest& req) {
         if (fs::exists(path)) written += (written.empty() ? "" : ", ") + path + what;
     std::printf("done: %s, accuracy.svg, loss.svg\n", written.c_str());
     return 0;
+}
+
+}  // namespace
+
+int run_train(const TrainRequest& req) {
+    dist::LocalCommunicator alone;
+    dist::Communicator& comm = req.ranks ? *req.ranks : alone;
+    if (comm.size() == 1) return train_on_rank(req, comm);
+    try {
+        return train_on_rank(req, comm);
+    } catch (const dist::DistError& e) {
+        // Met by every rank together (a collective check): rank 0 reports.
+        if (comm.rank() == 0) std::fprintf(stderr, "cadenza-music train: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        // Seen by this rank alone: the others would wait for it in the next
+        // collective call, so it ends them all.
+        std::fprintf(stderr, "cadenza-music train: rank %d of %d: %s\n", comm.rank(), comm.size(), e.what());
+        std::fflush(stderr);
+        comm.abort_all(1);
+        return 1;
+    }
 }
 
 }  // namespace cadenza::app

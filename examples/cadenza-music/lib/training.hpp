@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cadenza/dist/communicator.hpp"
 #include "cadenza/model/data.hpp"
 #include "batches.hpp"
 #include "cadenza/music/dataset.hpp"
@@ -23,6 +24,11 @@ struct TrainRequest {
     bool epochs_given = false;
     bool threads_given = false;
     Device device = Device::cpu;
+    // The processes `mpirun -np N` started (data-parallel training); null:
+    // this process alone. Rank 0 owns the run folder: it locks it, reads the
+    // checkpoint (sent to the other ranks) and writes every file and line of
+    // output; every rank reads the corpus.
+    dist::Communicator* ranks = nullptr;
 };
 
 // The data of a run, cut the same way every time from the corpus and the settings.
@@ -40,7 +46,9 @@ struct RunData {
 RunData make_run_data(const Corpus& corpus, const Settings& s);
 
 // Exit status: 0 done (or stopped early), 3 the loss diverged (the last
-// good checkpoints are kept). Other failures throw cadenza::Error.
+// good checkpoints are kept). Other failures throw cadenza::Error; on several
+// ranks, a failure that only some ranks see is printed with its rank and
+// ends every rank (Communicator::abort_all), so that none waits forever.
 int run_train(const TrainRequest& req);
 
 }  // namespace cadenza::app

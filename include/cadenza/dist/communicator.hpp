@@ -33,6 +33,10 @@ public:
     virtual std::string name() const = 0;
     virtual int rank() const = 0;
     virtual int size() const = 0;
+    // The ranks on this machine and this one's place among them (threads
+    // and GPUs per rank).
+    virtual int local_rank() const { return 0; }
+    virtual int local_size() const { return 1; }
 
     // data[i] <- the sum over ranks of data[i], in the binary-tree order above.
     virtual void allreduce_sum(float* data, int64_t n) = 0;

@@ -56,10 +56,18 @@ public:
         MPI_Comm_size(comm_, &size_);
         // Errors come back as codes (checked below), not as an abort inside MPI.
         MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+        MPI_Comm node;  // the ranks that share this machine's memory
+        if (MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+            MPI_Comm_rank(node, &local_rank_);
+            MPI_Comm_size(node, &local_size_);
+            MPI_Comm_free(&node);
+        }
     }
     std::string name() const override { return "mpi"; }
     int rank() const override { return rank_; }
     int size() const override { return size_; }
+    int local_rank() const override { return local_rank_; }
+    int local_size() const override { return local_size_; }
 
     void allreduce_sum(float* data, int64_t n) override { tree_sum(data, n, MPI_FLOAT); }
     void allreduce_sum(double* data, int64_t n) override { tree_sum(data, n, MPI_DOUBLE); }
@@ -128,7 +136,7 @@ private:
     }
 
     MPI_Comm comm_;
-    int rank_ = 0, size_ = 1;
+    int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
     std::vector<char> scratch_;
 };
 

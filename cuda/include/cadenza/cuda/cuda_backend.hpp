@@ -25,6 +25,8 @@ namespace cadenza::cuda {
 
 // Is there at least one CUDA device this process can use? Never throws.
 bool cuda_device_available();
+// How many CUDA devices this process can use (0 when none). Never throws.
+int cuda_device_count();
 // The name of device `device` (e.g. "NVIDIA H100 80GB HBM3"); throws when there is none.
 std::string cuda_device_name(int device = 0);
 
