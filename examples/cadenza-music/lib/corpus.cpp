@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "cadenza/midi/midi_reader.hpp"
 #include "cadenza/music/rich_tokens.hpp"
@@ -150,7 +151,11 @@ struct FileResult {
     std::vector<std::string> warnings;
     int64_t drum_notes = 0, notes = 0;
     std::set<int> pitches;
-    std::vector<std::string> tokens;
+    // The file's tokens as numbers into its own list of distinct tokens (in
+    // order of first appearance): 4 bytes a token, and the hashing done on
+    // the reading threads.
+    std::vector<std::string> distinct;
+    std::vector<int> local_ids;
     std::string skipped;  // why, when the file gave no song
 };
 
@@ -164,10 +169,18 @@ FileResult read_one(const std::string& path, Encoding encoding, bool rests, Part
             else r.pitches.insert(n.pitch);
             ++r.notes;
         }
-        r.tokens = tokenize(f, encoding, rests, parts);
-        if (r.tokens.empty()) r.skipped = "no pitched notes to tokenize";
+        const std::vector<std::string> tokens = tokenize(f, encoding, rests, parts);
+        if (tokens.empty()) r.skipped = "no pitched notes to tokenize";
+        std::unordered_map<std::string, int> number;
+        r.local_ids.reserve(tokens.size());
+        for (const std::string& token : tokens) {
+            const auto [it, added] = number.try_emplace(token, int(r.distinct.size()));
+            if (added) r.distinct.push_back(token);
+            r.local_ids.push_back(it->second);
+        }
     } catch (const std::exception& e) {
-        r.tokens.clear();
+        r.distinct.clear();
+        r.local_ids.clear();
         r.skipped = e.what();
     }
     return r;
@@ -177,7 +190,14 @@ FileResult read_one(const std::string& path, Encoding encoding, bool rests, Part
 
 Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, bool rests,
                       Parts parts, int64_t min_count, PrepareReport& report, int threads) {
-    std::vector<std::pair<std::string, std::vector<std::string>>> tokenized;
+    // Tokens are strings only inside read_one: each file's distinct tokens get
+    // provisional numbers here, in order of first appearance, the songs keep
+    // 4 bytes a token, and the vocabulary (whose order depends on the counts
+    // of the whole corpus) renumbers them at the end.
+    std::vector<std::pair<std::string, std::vector<int>>> tokenized;
+    std::unordered_map<std::string, int> provisional;
+    std::vector<std::string> names;  // provisional number -> token
+    std::vector<int64_t> counts;
     std::vector<std::string> files_of_songs;
     std::set<int> pitches;
     const int team = threads > 0 ? threads : omp_get_max_threads();
@@ -200,7 +220,18 @@ Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, 
                 report.skipped.push_back({path, r.skipped});
                 continue;
             }
-            tokenized.push_back({fs::path(path).filename().string(), std::move(r.tokens)});
+            std::vector<int> to_global(r.distinct.size());
+            for (size_t k = 0; k < r.distinct.size(); ++k) {
+                const auto [it, added] = provisional.try_emplace(r.distinct[k], int(names.size()));
+                if (added) {
+                    names.push_back(r.distinct[k]);
+                    counts.push_back(0);
+                }
+                to_global[k] = it->second;
+            }
+            std::vector<int> ids = std::move(r.local_ids);
+            for (int& id : ids) ++counts[size_t(id = to_global[size_t(id)])];
+            tokenized.push_back({fs::path(path).filename().string(), std::move(ids)});
             files_of_songs.push_back(path);
             ++report.files_read;
         }
@@ -214,17 +245,19 @@ Corpus prepare_corpus(const std::vector<std::string>& files, Encoding encoding, 
         throw Error("none of the " + std::to_string(files.size()) +
                     " input files could be read and tokenized: " + first + more);
     }
-    std::vector<std::vector<std::string>> streams;
-    for (auto& t : tokenized) streams.push_back(t.second);
     Corpus c;
     c.encoding = encoding;
     c.rests = rests;
     c.parts = parts;
-    c.vocabulary = music::Vocabulary::build(streams, min_count);
-    for (auto& [name, tokens] : tokenized) {
-        Song s{name, c.vocabulary.encode(tokens)};
-        report.tokens += int64_t(s.ids.size());
-        c.songs.push_back(std::move(s));
+    std::map<std::string, int64_t> by_token;
+    for (size_t k = 0; k < names.size(); ++k) by_token[names[k]] = counts[k];
+    c.vocabulary = music::Vocabulary::from_counts(by_token, min_count);
+    std::vector<int> final_id(names.size());
+    for (size_t k = 0; k < names.size(); ++k) final_id[k] = c.vocabulary.encode(names[k]);
+    for (auto& [name, ids] : tokenized) {
+        for (int& id : ids) id = final_id[size_t(id)];
+        report.tokens += int64_t(ids.size());
+        c.songs.push_back(Song{name, std::move(ids)});
     }
     if (c.vocabulary.has_unknown())
         report.folded_tokens = c.vocabulary.count(c.vocabulary.encode(music::Vocabulary::kUnknown));

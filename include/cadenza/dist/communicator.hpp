@@ -50,6 +50,18 @@ public:
     // Whether every rank passed the same value (a fingerprint of the data,
     // the parameter count); every rank gets the answer.
     virtual bool all_equal(uint64_t value) = 0;
+    // A communicator that sums GPU memory (cuda/nccl_communicator.hpp):
+    // DataParallel then keeps the gradient on the device and calls
+    // allreduce_sum_device on it. Its order is the library's (NCCL's ring or
+    // tree), not the binary tree above: deterministic for a given set of
+    // GPUs, not the same bits across different numbers of ranks.
+    virtual bool reduces_device_memory() const { return false; }
+    virtual void allreduce_sum_device(float* /*device_data*/, int64_t /*n*/) {
+        throw DistError(name() + " communicator: no all-reduce of device memory");
+    }
+    virtual void allreduce_sum_device(double* /*device_data*/, int64_t /*n*/) {
+        throw DistError(name() + " communicator: no all-reduce of device memory");
+    }
     // Ends every rank after an error on one of them that the others cannot
     // see (MPI_Abort), so that no rank waits forever in a collective call.
     // The one-process communicator has nobody to wait: it returns.

@@ -205,6 +205,7 @@ private:
                                           int64_t begin, int64_t end, const DataParallelOptions& o) {
         const int64_t n = model_.parameter_count();
         const SlotLayout layout = slot_layout(o.batch_size, o.micro_batch, comm_.size());
+        if (comm_.reduces_device_memory()) return train_step_on_device(data, order, begin, end, o, layout);
         // One process, one slot: the gradient stays where backward left it.
         const bool in_place = comm_.size() == 1 && layout.leaves() == 1;
         if (!grads_ && !in_place) grads_ = std::make_unique<TreeSum<T>>(n);
@@ -225,15 +226,51 @@ private:
         std::vector<T>* g = in_place ? nullptr : &reduce_tree(*grads_, layout, comm_);
         const std::vector<double>& s = reduce_tree(stats_, layout, comm_);
         const auto t2 = Clock::now();
-        if (!std::isfinite(s[0]))
-            throw DivergedError(detail::concat("the loss became ", std::isnan(s[0]) ? "NaN" : "infinite", " at step ",
-                                               model_.optimizer().steps() + 1,
-                                               "; stopping before the weights are changed"));
+        check_finite(s[0]);
         if (g) model_.backend().upload(g->data(), model_.gradients().data(), n);
         model_.optimizer().step(model_.backend(), model_.parameters().data(), model_.gradients().data(), n);
         const auto t3 = Clock::now();
         times_ = {seconds(t0, t1), seconds(t1, t2), seconds(t2, t3)};
         return s;
+    }
+
+    // train_step for a communicator that sums device memory (NCCL): this
+    // rank's slots are added on the device in slot order, the all-reduce runs
+    // on the device in place, and only the statistics go through the host.
+    const std::vector<double>& train_step_on_device(const BatchSource<T>& data, const std::vector<int64_t>& order,
+                                                    int64_t begin, int64_t end, const DataParallelOptions& o,
+                                                    const SlotLayout& layout) {
+        const int64_t n = model_.parameter_count();
+        Backend<T>& be = model_.backend();
+        if (device_sum_.numel() != n) device_sum_ = be.zeros({n});
+        stats_.clear(layout.first(comm_.rank()));
+        const auto t0 = Clock::now();
+        bool first = true;
+        for_my_slots(layout, o.micro_batch, begin, end, [&](int64_t slot, int64_t b0, int64_t b1) {
+            if (b0 >= b1) return stats_.push_zeros();
+            run_micro_batch(data, order, b0, b1, slot, slot * o.micro_batch, end - begin, true);
+            if (first) be.copy(model_.gradients().data(), device_sum_.data(), n);
+            else be.axpy(T(1), model_.gradients().data(), device_sum_.data(), n);
+            first = false;
+            stats_.push(last_stats_);
+        });
+        if (first) be.fill(device_sum_.data(), n, T(0));  // no sample here: this rank adds zeros
+        const auto t1 = Clock::now();
+        comm_.allreduce_sum_device(device_sum_.data(), n);
+        const std::vector<double>& s = reduce_tree(stats_, layout, comm_);
+        const auto t2 = Clock::now();
+        check_finite(s[0]);
+        be.copy(device_sum_.data(), model_.gradients().data(), n);
+        model_.optimizer().step(be, model_.parameters().data(), model_.gradients().data(), n);
+        times_ = {seconds(t0, t1), seconds(t1, t2), seconds(t2, Clock::now())};
+        return s;
+    }
+
+    void check_finite(double loss_sum) const {
+        if (!std::isfinite(loss_sum))
+            throw DivergedError(detail::concat("the loss became ", std::isnan(loss_sum) ? "NaN" : "infinite",
+                                               " at step ", model_.optimizer().steps() + 1,
+                                               "; stopping before the weights are changed"));
     }
 
     // Forward (and, training, backward into the zeroed gradients) of the
@@ -313,6 +350,7 @@ private:
     TreeSum<double> stats_{4};
     double last_stats_[4] = {0, 0, 0, 0};
     Tensor<T> dlogits_;
+    Tensor<T> device_sum_;  // the gradient's sum on the device (communicators that reduce device memory)
     std::vector<std::vector<Tensor<T>>> train_lanes_, eval_lanes_;
     StepTimes times_;
 };
