@@ -4,6 +4,10 @@
 //   mpirun -np 2 --bind-to none build/bin/cadenza-dist-bench allreduce
 //       the deterministic all-reduce alone on 1, 4 and 14 MB of floats:
 //       median [min, max] ms over 20 calls after 3 warm-ups
+//   mpirun -np R --bind-to none build/bin/cadenza-dist-bench tree
+//       the gradient tree's sum across ranks (reduce_tree) with one
+//       micro-batch per rank: the all-reduce where R is a power of two, the
+//       send/receive exchange and broadcast otherwise; same sizes and counts
 //   mpirun -np R --bind-to none build/bin/cadenza-dist-bench paper --threads T
 //       training steps of the paper's model (3.57 M parameters, 14 MB of
 //       gradients) at global batch 128 in 2 micro-batches of 64, T threads per
@@ -44,6 +48,29 @@ void allreduce(dist::Communicator& comm) {
         if (comm.rank() == 0)
             std::printf("allreduce %5.1f MB on %d ranks: %s ms (%.2f GB/s of buffer)\n", mb, comm.size(),
                         summary(ms).c_str(), mb / 1024 / (*std::min_element(ms.begin(), ms.end()) / 1000));
+    }
+}
+
+void tree(dist::Communicator& comm) {
+    const dist::SlotLayout layout(comm.size(), comm.size());
+    for (double mb : {1.0, 4.0, 14.0}) {
+        const int64_t n = int64_t(mb * 1024 * 1024 / sizeof(float));
+        std::vector<float> leaf(size_t(n), 1.0f);
+        dist::TreeSum<float> mine(n);
+        std::vector<double> ms;
+        for (int i = 0; i < 23; ++i) {
+            mine.clear(layout.first(comm.rank()));
+            for (int64_t k = layout.first(comm.rank()); k < layout.end(comm.rank()); ++k)
+                k < layout.work() ? mine.push(leaf.data()) : mine.push_zeros();
+            comm.barrier();
+            const auto t0 = std::chrono::steady_clock::now();
+            dist::reduce_tree(mine, layout, comm);
+            const double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            if (i >= 3) ms.push_back(t);
+        }
+        if (comm.rank() == 0)
+            std::printf("tree sum %5.1f MB on %d ranks (%s): %s ms\n", mb, comm.size(),
+                        layout.aligned() ? "all-reduce" : "exchange + broadcast", summary(ms).c_str());
     }
 }
 
@@ -101,8 +128,9 @@ int main(int argc, char** argv) {
         for (int i = 2; i + 1 < argc; ++i)
             if (std::string(argv[i]) == "--threads") threads = std::stoi(argv[i + 1]);
         if (mode == "allreduce") allreduce(comm);
+        else if (mode == "tree") tree(comm);
         else if (mode == "paper") paper(comm, threads);
-        else throw Error("usage: cadenza-dist-bench allreduce | paper [--threads T]");
+        else throw Error("usage: cadenza-dist-bench allreduce | tree | paper [--threads T]");
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "cadenza-dist-bench: rank %d: %s\n", comm.rank(), e.what());

@@ -256,3 +256,49 @@ TEST_CASE("DataParallel: micro-batches sum to the whole batch's gradient; bad sp
     o.micro_batch = 32;
     CHECK_THROWS_WITH(trainer.fit(data, o), Catch::Contains("micro_batch <= batch_size"));
 }
+
+TEST_CASE("DataParallel: a stateful stream model cut into micro-batches follows the whole batch (double)", "[dist]") {
+    // Embedding -> Dropout -> stateful LSTM -> Dropout -> Dense, a target at
+    // every step, 3 batches of 8 lanes per epoch: each slot must carry its own
+    // lanes' state from batch to batch and see the whole batch's dropout masks.
+    const int N = 24, T = 5, V = 6;
+    Tensor<double> x({N, T, 1});
+    std::vector<int32_t> y;
+    for (int n = 0; n < N; ++n)
+        for (int t = 0; t < T; ++t) {
+            x[n * T + t] = double((n * 5 + t * 3 + (n * t) % 4) % V);
+            y.push_back(int32_t((n + 2 * t + 1) % V));
+        }
+    ArrayData<double> data(std::move(x), std::move(y));
+    auto build = [&] {
+        auto m = std::make_unique<Sequential<double>>(std::make_shared<EigenBackend<double>>(1));
+        m->add<Embedding<double>>(V, 4);
+        m->add<Dropout<double>>(0.3);
+        m->add<Lstm<double>>(Lstm<double>::Options{7, true, true});
+        m->add<Dropout<double>>(0.25);
+        m->add<Dense<double>>(V);
+        m->set_optimizer(std::make_unique<Adam<double>>(AdamOptions{1e-2}));
+        m->build({T, 1}, 9);
+        return m;
+    };
+    dist::LocalCommunicator comm;
+    dist::DataParallelOptions o;
+    o.batch_size = 8;
+    o.shuffle = false;
+    o.epochs = 2;
+    auto whole = build();
+    o.micro_batch = 8;
+    const auto h_whole = dist::DataParallel<double>(*whole, comm).fit(data, o, &data);
+    for (int64_t micro : {1, 3, 4}) {
+        auto cut = build();
+        o.micro_batch = micro;
+        const auto h_cut = dist::DataParallel<double>(*cut, comm).fit(data, o, &data);
+        double worst = 0;
+        for (int64_t i = 0; i < whole->parameter_count(); ++i)
+            worst = std::max(worst, std::fabs(whole->parameters()[i] - cut->parameters()[i]));
+        INFO("micro-batches of " << micro);
+        CHECK(worst < 1e-12);
+        CHECK(h_cut.back().loss == Approx(h_whole.back().loss).epsilon(1e-12));
+        CHECK(h_cut.back().val_loss == Approx(h_whole.back().val_loss).epsilon(1e-12));
+    }
+}

@@ -66,6 +66,8 @@ ranks_agree stream --model stream --seq-len 8 --units 8 --batch 4 --micro-batch 
   --micro-batch 4 --epochs 2 > /dev/null 2>&1 || fail "micro-batch 4 alone"
 same "$work/default-1" "$work/default-2" "2 ranks' default micro-batch, resumed alone"
 pass "2 ranks choose micro-batches of 4 for a batch of 7; the run resumes alone to the same bits"
+refuses 1 "micro-batches of 4" "resuming with another --micro-batch" \
+  "$music" train --resume "$work/default-2" --epochs 3 --micro-batch 2
 
 # mpi_refuses CODE_OK PATTERN WHAT mpirun-arguments...: a non-zero exit within
 # the time limit (124: a rank hung) and PATTERN in the output.

@@ -14,6 +14,7 @@ struct TrainOptions {
     TrainRequest request;
     std::string resume_dir, model = "paper", split = "songs", device = "cpu";
     std::string schedule = "constant", cell = "lstm";
+    CLI::Option* micro_batch = nullptr;
     CLI::Option *epochs = nullptr, *batch = nullptr, *threads = nullptr, *patience = nullptr;
     CLI::Option *seq_len = nullptr, *lr = nullptr, *dropout = nullptr, *embedding_dropout = nullptr,
                 *weight_decay = nullptr;
@@ -60,6 +61,7 @@ int run_train_command(TrainOptions& o) {
     req.settings.check("the command line");
     req.epochs_given = o.epochs->count() > 0;
     req.threads_given = o.threads->count() > 0;
+    req.micro_batch_given = o.micro_batch->count() > 0;
     return run_train(req);
 }
 
@@ -121,7 +123,7 @@ Command add_train_command(CLI::App& app, dist::Communicator* ranks) {
     sub->add_flag("--key-normalize", s.key_normalize,
                   "Move every song to C major / A minor by its estimated key (scores count on the original tokens)");
     sub->add_flag("--random-offsets", s.random_offsets, "Stream model: cut the lanes at a new offset every epoch");
-    sub->add_option("--micro-batch", s.micro_batch,
+    o->micro_batch = sub->add_option("--micro-batch", s.micro_batch,
                     "Samples per micro-batch, the unit the ranks of mpirun -np N share (0: the whole batch; "
                     "under mpirun default batch/N). Results depend on it, never on N")
         ->check(whole_in(0, 65536));

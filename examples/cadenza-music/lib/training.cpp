@@ -89,6 +89,10 @@ Run open_run(const TrainRequest& req, const RunFiles& files, const std::string& 
         const Settings saved = Settings::parse(c.get("settings"), files.last + " (settings)");
         run.backend = make_backend(req.device, threads_per_rank(req.threads_given ? req.settings.threads : saved.threads, comm), gpu);
         Checkpoint k = load_checkpoint(c, run.backend);
+        const int asked = req.settings.micro_batch > 0 ? req.settings.micro_batch : k.settings.batch;
+        CADENZA_CHECK(!req.micro_batch_given || asked == k.settings.micro_batch_size(), req.run_dir,
+                      ": the run trains in micro-batches of ", k.settings.micro_batch_size(),
+                      " (its results depend on them); a resumed run keeps its own, so leave out --micro-batch");
         run.settings = k.settings;
         if (req.epochs_given) run.settings.epochs = req.settings.epochs;
         if (req.threads_given) run.settings.threads = req.settings.threads;

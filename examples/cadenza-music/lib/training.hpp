@@ -23,6 +23,7 @@ struct TrainRequest {
     Settings settings;  // ignored when resuming, except threads and epochs
     bool epochs_given = false;
     bool threads_given = false;
+    bool micro_batch_given = false;  // resuming: must be the run's own
     Device device = Device::cpu;
     // The processes `mpirun -np N` started (data-parallel training); null:
     // this process alone. Rank 0 owns the run folder: it locks it, reads the
