@@ -2,8 +2,9 @@
 // docs/distributed.md. Run under mpirun:
 //
 //   mpirun -np 2 --bind-to none build/bin/cadenza-dist-bench allreduce
-//       the deterministic all-reduce alone on 1, 4 and 14 MB of floats:
-//       median [min, max] ms over 20 calls after 3 warm-ups
+//       the deterministic all-reduce alone on 1, 4 and 14 MB of floats, both
+//       algorithms alternating: median [min, max] ms over 20 calls each after
+//       3 warm-ups each
 //   mpirun -np R --bind-to none build/bin/cadenza-dist-bench tree
 //       the gradient tree's sum across ranks (reduce_tree) with one
 //       micro-batch per rank: the all-reduce where R is a power of two, the
@@ -15,6 +16,7 @@
 //       steps after 2 warm-ups
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -34,20 +36,23 @@ std::string summary(std::vector<double> ms) {
     return buf;
 }
 
-void allreduce(dist::Communicator& comm) {
+// Both algorithms of MpiCommunicator (the same bits), alternating call by call.
+void allreduce() {
+    dist::MpiCommunicator halving(MPI_COMM_WORLD), doubling(MPI_COMM_WORLD, INT64_MAX);
     for (double mb : {1.0, 4.0, 14.0}) {
         std::vector<float> buf(size_t(mb * 1024 * 1024 / sizeof(float)), 1.0f);
-        std::vector<double> ms;
-        for (int i = 0; i < 23; ++i) {
+        std::vector<double> ms[2];
+        for (int i = 0; i < 46; ++i) {
+            dist::MpiCommunicator& comm = i % 2 ? doubling : halving;
             comm.barrier();
             const auto t0 = std::chrono::steady_clock::now();
             comm.allreduce_sum(buf.data(), int64_t(buf.size()));
             const double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-            if (i >= 3) ms.push_back(t);
+            if (i >= 6) ms[i % 2].push_back(t);
         }
-        if (comm.rank() == 0)
-            std::printf("allreduce %5.1f MB on %d ranks: %s ms (%.2f GB/s of buffer)\n", mb, comm.size(),
-                        summary(ms).c_str(), mb / 1024 / (*std::min_element(ms.begin(), ms.end()) / 1000));
+        if (halving.rank() == 0)
+            std::printf("allreduce %5.1f MB on %d ranks: halving+doubling %s ms, recursive doubling %s ms\n", mb,
+                        halving.size(), summary(ms[0]).c_str(), summary(ms[1]).c_str());
     }
 }
 
@@ -127,7 +132,7 @@ int main(int argc, char** argv) {
         int threads = 1;
         for (int i = 2; i + 1 < argc; ++i)
             if (std::string(argv[i]) == "--threads") threads = std::stoi(argv[i + 1]);
-        if (mode == "allreduce") allreduce(comm);
+        if (mode == "allreduce") allreduce();
         else if (mode == "tree") tree(comm);
         else if (mode == "paper") paper(comm, threads);
         else throw Error("usage: cadenza-dist-bench allreduce | tree | paper [--threads T]");

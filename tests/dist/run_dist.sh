@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The data-parallel trainer under mpirun: the same final parameters and
+# The sums alone (allreduce-check: both all-reduce algorithms and the
+# send/receive exchange against the tree on one rank), then the
+# data-parallel trainer under mpirun: the same final parameters and
 # histories, bit for bit, on 1, 2, 3 and 4 ranks (3: the send/receive
 # exchange, not the all-reduce); one clear error and a non-zero exit when the
 # ranks' data differ; no rank left waiting. Exits 77 (skipped) where mpirun is missing.
-#   tests/dist/run_dist.sh DIST_TRAIN WORK_DIR
+#   tests/dist/run_dist.sh DIST_TRAIN ALLREDUCE_CHECK WORK_DIR
 set -uo pipefail
-bin=$1 work=$2
+bin=$1 check=$2 work=$3
 command -v mpirun >/dev/null || { echo "skipped: no mpirun (tools/setup-debian.sh installs OpenMPI)"; exit 77; }
 rm -rf "$work" && mkdir -p "$work"
 # Containers: root, more ranks than cores, shared memory without cross-memory attach.
@@ -14,6 +16,11 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversub
 command -v ssh >/dev/null || command -v rsh >/dev/null || export OMPI_MCA_plm_rsh_agent=false
 run() { timeout 60 mpirun --allow-run-as-root --oversubscribe --bind-to none --mca btl self,vader "$@"; }
 fail() { echo "FAILED: $*"; exit 1; }
+
+# The sums alone: both all-reduce algorithms and the exchange against the tree.
+for np in 1 2 3 4; do
+  run -np $np "$check" || fail "the sums on $np ranks"
+done
 
 for model in paper stream; do
   for np in 1 2 3 4; do
