@@ -34,14 +34,16 @@
 
 namespace {
 
-// The number of processes and this one's rank as mpirun (OpenMPI, MPICH)
-// told them in the environment; 0 when not started by mpirun.
+// The number of processes and this one's rank as the launcher (OpenMPI's
+// mpirun, MPICH's, Slurm's srun with PMIx) told them in the environment; 0
+// when not started by one.
 int launched_ranks(int& rank) {
     for (const auto& [size_var, rank_var] : {std::pair<const char*, const char*>{"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"},
-                                             {"PMI_SIZE", "PMI_RANK"}}) {
+                                             {"PMI_SIZE", "PMI_RANK"},
+                                             {"SLURM_NTASKS", "PMIX_RANK"}}) {
         const char* size = std::getenv(size_var);
-        if (!size) continue;
         const char* r = std::getenv(rank_var);
+        if (!size || (!r && std::string(size_var) == "SLURM_NTASKS")) continue;
         rank = r ? std::atoi(r) : 0;
         return std::max(1, std::atoi(size));
     }
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
         session.emplace(argc, argv);
         world = std::make_unique<cadenza::dist::MpiCommunicator>();
         ranks = world.get();
+        rank = world->rank();
     }
 #else
     if (launched > 1) {
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
         return 2;
     }
 #endif
+    const int processes = ranks ? ranks->size() : std::max(launched, 1);
     CLI::App app{"cadenza-music: learn music from MIDI files with an LSTM and compose new pieces"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "cadenza-music " CADENZA_VERSION_STRING);
@@ -95,7 +99,7 @@ int main(int argc, char** argv) {
     }
     for (const Command& c : commands) {
         if (!*c.sub) continue;
-        if (launched > 1 && c.sub->get_name() != "train") {
+        if (processes > 1 && c.sub->get_name() != "train") {
             if (rank == 0)
                 std::fprintf(stderr, "cadenza-music %s: runs in one process; start it without mpirun (only train "
                              "shares its work among ranks)\n", c.sub->get_name().c_str());

@@ -9,8 +9,8 @@
 # - without --micro-batch, N ranks choose batch/N and the checkpoint keeps it;
 # - only rank 0 prints and writes;
 # - ranks with different corpora, a rank that fails alone, a run folder rank 0
-#   refuses, and another command under mpirun: one clear error, a non-zero
-#   exit, no rank left waiting.
+#   refuses, another command under mpirun, and a resume every rank refuses:
+#   one clear error (said once), a non-zero exit, no rank left waiting.
 # Usage: app_dist.sh BIN_DIR WORK_DIR. Exits 77 (skipped) where mpirun is missing.
 set -uo pipefail
 bin=$1 work=$2
@@ -91,4 +91,8 @@ mpi_refuses "rank 1 of 2: .*missing.corpus" "a corpus only rank 1 lacks" \
 mpi_refuses "rank 0 of 2: .*already holds a run" "a run folder rank 0 refuses" \
   -np 2 "$music" train "$work/c.corpus" -o "$work/paper-1" "${paper[@]}"
 mpi_refuses "start it without mpirun" "summary under mpirun" -np 2 "$music" summary "$work/paper-1/last.ckpt"
+# An error every rank meets is said once (by rank 0), not once per rank.
+mpi_refuses "rank 0 of 2: .*micro-batches of 4" "a refused resume under mpirun" \
+  -np 2 "$music" train --resume "$work/default-2" --epochs 3 --micro-batch 2
+[ "$(grep -c "micro-batches of 4" "$work/refused.txt")" = 1 ] || fail "the refusal was said more than once"
 echo "distributed_app: all passed"

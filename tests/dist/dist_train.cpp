@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
                         static_cast<unsigned long long>(dist::fingerprint(p.data(), p.bytes())));
         }
         return 0;
-    } catch (const dist::DistError& e) {
+    } catch (const dist::CollectiveError& e) {
         // Every rank meets these together (a collective check): rank 0 reports.
         if (comm.rank() == 0) std::fprintf(stderr, "dist-train: %s\n", e.what());
         return 1;

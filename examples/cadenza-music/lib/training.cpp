@@ -1,6 +1,7 @@
 // examples/cadenza-music/lib/training.cpp: see training.hpp.
 #include "training.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -112,8 +113,9 @@ Run open_run(const TrainRequest& req, const RunFiles& files, const std::string& 
     run.backend = make_backend(req.device, threads_per_rank(req.settings.threads, comm), gpu);
     run.settings = req.settings;
     // Several ranks share a new run's batches in micro-batches of batch / N
-    // unless --micro-batch says otherwise; the checkpoint records the choice.
-    if (run.settings.micro_batch == 0 && comm.size() > 1)
+    // unless --micro-batch says otherwise (0: the whole batch, on one rank
+    // while the others wait); the checkpoint records the choice.
+    if (run.settings.micro_batch == 0 && comm.size() > 1 && !req.micro_batch_given)
         run.settings.micro_batch = (run.settings.batch + comm.size() - 1) / comm.size();
     run.corpus = load_corpus(req.corpus);
     run.settings.corpus = fs::absolute(req.corpus).string();
@@ -369,13 +371,17 @@ int run_train(const TrainRequest& req) {
     if (comm.size() == 1) return train_on_rank(req, comm);
     try {
         return train_on_rank(req, comm);
-    } catch (const dist::DistError& e) {
+    } catch (const dist::CollectiveError& e) {
         // Met by every rank together (a collective check): rank 0 reports.
         if (comm.rank() == 0) std::fprintf(stderr, "cadenza-music train: %s\n", e.what());
         return 1;
     } catch (const std::exception& e) {
-        // Seen by this rank alone: the others would wait for it in the next
-        // collective call, so it ends them all.
+        // Seen by this rank, perhaps alone: the others would wait for it in
+        // the next collective call, so it ends them all. Rank 0 says why at
+        // once; another rank first waits a moment, so that an error every
+        // rank meets (a bad checkpoint, a refused setting) is said once, by
+        // rank 0, whose abort ends the others before they speak.
+        if (comm.rank() != 0) std::this_thread::sleep_for(std::chrono::seconds(2));
         std::fprintf(stderr, "cadenza-music train: rank %d of %d: %s\n", comm.rank(), comm.size(), e.what());
         std::fflush(stderr);
         comm.abort_all(1);

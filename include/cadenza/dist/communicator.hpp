@@ -21,10 +21,20 @@
 
 namespace cadenza::dist {
 
-// Ranks disagree (different data, a different model) or cannot work together.
+// Data-parallel training failed: an MPI or NCCL call on this rank, or the
+// ranks cannot work together. Seen by this rank alone unless it is a
+// CollectiveError: a program that catches it should end the other ranks
+// (Communicator::abort_all), which would otherwise wait for this one.
 class DistError : public Error {
 public:
     using Error::Error;
+};
+
+// An error every rank throws at the same point, found by a collective call
+// (the ranks' models or data differ): each may simply return.
+class CollectiveError : public DistError {
+public:
+    using DistError::DistError;
 };
 
 class Communicator {

@@ -64,11 +64,11 @@ public:
     void synchronize(const BatchSource<T>& train) {
         const int64_t n = model_.parameter_count();
         if (!comm_.all_equal(uint64_t(n)))
-            throw DistError(detail::concat("rank ", comm_.rank(), ": the ranks' models differ (this rank's has ", n,
+            throw CollectiveError(detail::concat("rank ", comm_.rank(), ": the ranks' models differ (this rank's has ", n,
                                            " parameters)"));
         const uint64_t fp = comm_.size() > 1 ? data_fingerprint(train) : 0;
         if (!comm_.all_equal(fp))
-            throw DistError(detail::concat("rank ", comm_.rank(), ": the ranks' training data differ (",
+            throw CollectiveError(detail::concat("rank ", comm_.rank(), ": the ranks' training data differ (",
                                            train.size(), " samples of shape ", train.sample_shape().str(),
                                            ", fingerprint ", fp, " here): give every rank the same corpus"));
         std::vector<T> host(static_cast<size_t>(n));
@@ -83,6 +83,8 @@ public:
     std::vector<EpochStats> fit(const BatchSource<T>& train, const DataParallelOptions& o,
                                 const BatchSource<T>* validation = nullptr) {
         check_options(o);
+        check_source(train);
+        if (validation) check_source(*validation);
         synchronize(train);
         std::vector<EpochStats> history;
         std::vector<int64_t> order;
@@ -134,6 +136,7 @@ public:
     // training: every rank gets the same numbers for any R.
     LossResult evaluate(const BatchSource<T>& data, const DataParallelOptions& o) {
         check_options(o);
+        check_source(data);
         const int64_t N = data.size(), batch = o.validation_batch > 0 ? o.validation_batch : o.batch_size;
         const int64_t micro = std::min(o.micro_batch, batch);
         const SlotLayout layout = slot_layout(batch, micro, comm_.size());
@@ -175,6 +178,8 @@ public:
     const std::vector<double>& train_batch(const BatchSource<T>& data, const std::vector<int64_t>& order,
                                            int64_t begin, int64_t end, const DataParallelOptions& o) {
         check_options(o);
+        CADENZA_CHECK(0 <= begin && begin < end && end <= int64_t(order.size()), "data parallel: batch [", begin,
+                      ", ", end, ") of ", order.size(), " samples");
         return train_step(data, order, begin, end, o);
     }
 
@@ -186,6 +191,13 @@ private:
                       "data parallel: need 0 < micro_batch <= batch_size, got ", o.micro_batch, " and ",
                       o.batch_size);
         CADENZA_CHECK(o.validation_batch >= 0, "data parallel: validation_batch ", o.validation_batch);
+    }
+
+    // As Sequential's: the samples fit the model, and there are some.
+    void check_source(const BatchSource<T>& d) const {
+        CADENZA_CHECK(d.sample_shape() == model_.input_shape(), "the data's samples have shape ",
+                      d.sample_shape().str(), " but the model expects ", model_.input_shape().str());
+        CADENZA_CHECK(d.size() > 0, "the data set is empty");
     }
 
     // fn(slot, b0, b1) for this rank's slots of the global batch [begin, end),

@@ -5,7 +5,7 @@
 //
 //   MpiSession session(argc, argv);
 //   MpiCommunicator world;                                   // the ranks, over MPI
-//   auto gpu = std::make_shared<cuda::CudaBackend<float>>(world.local_rank());
+//   auto gpu = std::make_shared<cuda::CudaBackend<float>>(world.local_rank() % cuda::cuda_device_count());
 //   cuda::NcclCommunicator nccl(world, gpu->device_index(), gpu->stream());
 //   DataParallel<float> trainer(model, nccl);                // model on `gpu`
 //
@@ -25,6 +25,8 @@
 #include <cuda_runtime.h>
 #include <nccl.h>
 
+#include <thread>
+
 #include "cadenza/dist/communicator.hpp"
 
 namespace cadenza::cuda {
@@ -34,12 +36,21 @@ public:
     // host: the ranks (MpiCommunicator; a LocalCommunicator for one process),
     // which also hands rank 0's NCCL id to the others; device: this rank's
     // GPU; stream: the stream the all-reduce is ordered on (the backend's).
+    // A failure on rank 0 before the id is sent reaches every rank (a
+    // CollectiveError); one on this rank alone is a DistError, after which
+    // the caller should end the others (abort_all).
     NcclCommunicator(dist::Communicator& host, int device, cudaStream_t stream) : host_(host), stream_(stream) {
-        ncclUniqueId id{};
-        if (host_.rank() == 0) check(ncclGetUniqueId(&id), "ncclGetUniqueId");
-        host_.broadcast(&id, sizeof id, 0);
+        struct {
+            int result = ncclSuccess;
+            ncclUniqueId id{};
+        } start;
+        if (host_.rank() == 0) start.result = int(ncclGetUniqueId(&start.id));
+        host_.broadcast(&start, sizeof start, 0);
+        if (start.result != ncclSuccess)
+            throw dist::CollectiveError(detail::concat("rank ", host_.rank(), ": ncclGetUniqueId failed on rank 0: ",
+                                                       ncclGetErrorString(ncclResult_t(start.result))));
         check_cuda(cudaSetDevice(device), "cudaSetDevice");
-        check(ncclCommInitRank(&comm_, host_.size(), id, host_.rank()), "ncclCommInitRank");
+        check(ncclCommInitRank(&comm_, host_.size(), start.id, host_.rank()), "ncclCommInitRank");
     }
     ~NcclCommunicator() override {
         if (comm_) ncclCommDestroy(comm_);
@@ -76,7 +87,26 @@ private:
     void sum(void* data, int64_t n, ncclDataType_t type) {
         if (n == 0) return;
         check(ncclAllReduce(data, data, size_t(n), type, ncclSum, comm_, stream_), "ncclAllReduce");
-        check_cuda(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+        wait();
+    }
+    // Until the stream is done, watching NCCL's asynchronous errors: a peer
+    // that died leaves the all-reduce waiting forever, and NCCL reports it
+    // only there; then the communicator is aborted and this rank throws.
+    void wait() {
+        for (;;) {
+            const cudaError_t e = cudaStreamQuery(stream_);
+            if (e == cudaSuccess) return;
+            if (e != cudaErrorNotReady) check_cuda(e, "cudaStreamQuery");
+            ncclResult_t async = ncclSuccess;
+            check(ncclCommGetAsyncError(comm_, &async), "ncclCommGetAsyncError");
+            if (async != ncclSuccess) {
+                ncclCommAbort(comm_);
+                comm_ = nullptr;
+                throw dist::DistError(detail::concat("rank ", host_.rank(), ": the all-reduce failed: ",
+                                                     ncclGetErrorString(async)));
+            }
+            std::this_thread::yield();
+        }
     }
     void check(ncclResult_t r, const char* call) const {
         if (r != ncclSuccess)
