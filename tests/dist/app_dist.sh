@@ -8,6 +8,7 @@
 #   stream model (stateful lanes, dropout, a new cut every epoch);
 # - without --micro-batch, N ranks choose batch/N and the checkpoint keeps it;
 # - only rank 0 prints and writes;
+# - a rank that dies ends the job with a non-zero exit, and the run resumes;
 # - ranks with different corpora, a rank that fails alone, a run folder rank 0
 #   refuses, another command under mpirun, and a resume every rank refuses:
 #   one clear error (said once), a non-zero exit, no rank left waiting.
@@ -54,6 +55,21 @@ ranks_agree() {
 
 # Paper: batch 7 in micro-batches of 2 (2 + 2 + 2 + 1; 3 ranks hold 1, 1 and 2).
 ranks_agree paper --model paper --seq-len 12 --units 8 --batch 7 --micro-batch 2 --threads 1 --seed 11
+# A rank that dies: rank 0 ends (status 86, as a kill would) right after
+# epoch 1's last.ckpt; mpirun ends rank 1 and exits non-zero; the run resumes
+# on 2 ranks to the one-process run's bits.
+paper_args=(--model paper --seq-len 12 --units 8 --batch 7 --micro-batch 2 --threads 1 --seed 11)
+start=$SECONDS
+"${mpi[@]}" -np 1 env CADENZA_TEST_EXIT_AT=renamed:last.ckpt:1 "$music" train "$work/c.corpus" -o "$work/killed" \
+  "${paper_args[@]}" --epochs 3 : -np 1 "$music" train "$work/c.corpus" -o "$work/killed" "${paper_args[@]}" --epochs 3 \
+  > "$work/killed.txt" 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "a rank that died: exit status $rc (0: not noticed; 124: a rank hung)"
+"${mpi[@]}" -np 2 "$music" train --resume "$work/killed" > "$work/killed-resumed.txt" 2>&1 || fail "resume after a rank died"
+grep -q "resuming .* after epoch 1 of 3" "$work/killed-resumed.txt" || fail "a rank that died: expected it to die after epoch 1"
+same "$work/paper-1" "$work/killed" "a run whose rank 0 died after epoch 1, resumed on 2 ranks"
+pass "rank 0 died after epoch 1: exit $rc in $((SECONDS - start)) s, no rank left waiting; resumed on 2 ranks to the same bits"
+
 # Stream: 4 lanes, one per micro-batch, dropout, a new cut of the lanes every epoch.
 ranks_agree stream --model stream --seq-len 8 --units 8 --batch 4 --micro-batch 1 --threads 1 --seed 5 \
   --dropout 0.3 --embedding-dropout 0.2 --random-offsets --patience 0

@@ -60,7 +60,7 @@ public:
     // Whether every rank passed the same value (a fingerprint of the data,
     // the parameter count); every rank gets the answer.
     virtual bool all_equal(uint64_t value) = 0;
-    // A communicator that sums GPU memory (cuda/nccl_communicator.hpp):
+    // A communicator that sums GPU memory (cadenza/cuda/nccl_communicator.hpp):
     // DataParallel then keeps the gradient on the device and calls
     // allreduce_sum_device on it. Its order is the library's (NCCL's ring or
     // tree), not the binary tree above: deterministic for a given set of
