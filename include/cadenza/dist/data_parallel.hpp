@@ -64,13 +64,13 @@ public:
     void synchronize(const BatchSource<T>& train) {
         const int64_t n = model_.parameter_count();
         if (!comm_.all_equal(uint64_t(n)))
-            throw CollectiveError(detail::concat("rank ", comm_.rank(), ": the ranks' models differ (this rank's has ", n,
-                                           " parameters)"));
+            throw CollectiveError(detail::concat("rank ", comm_.rank(), ": the ranks' models differ (this rank's has ",
+                                                 n, " parameters)"));
         const uint64_t fp = comm_.size() > 1 ? data_fingerprint(train) : 0;
         if (!comm_.all_equal(fp))
             throw CollectiveError(detail::concat("rank ", comm_.rank(), ": the ranks' training data differ (",
-                                           train.size(), " samples of shape ", train.sample_shape().str(),
-                                           ", fingerprint ", fp, " here): give every rank the same corpus"));
+                                                 train.size(), " samples of shape ", train.sample_shape().str(),
+                                                 ", fingerprint ", fp, " here): give every rank the same corpus"));
         std::vector<T> host(static_cast<size_t>(n));
         model_.backend().download(model_.parameters().data(), host.data(), n);
         comm_.broadcast(host.data(), int64_t(host.size() * sizeof(T)), 0);
