@@ -85,7 +85,7 @@ pass "2 ranks choose micro-batches of 4 for a batch of 7; the run resumes alone 
 refuses 1 "micro-batches of 4" "resuming with another --micro-batch" \
   "$music" train --resume "$work/default-2" --epochs 3 --micro-batch 2
 
-# mpi_refuses CODE_OK PATTERN WHAT mpirun-arguments...: a non-zero exit within
+# mpi_refuses PATTERN WHAT mpirun-arguments...: a non-zero exit within
 # the time limit (124: a rank hung) and PATTERN in the output.
 mpi_refuses() {
   local pattern=$1 what=$2

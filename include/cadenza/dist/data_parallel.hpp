@@ -238,7 +238,7 @@ private:
         std::vector<T>* g = in_place ? nullptr : &reduce_tree(*grads_, layout, comm_);
         const std::vector<double>& s = reduce_tree(stats_, layout, comm_);
         const auto t2 = Clock::now();
-        check_finite(s[0]);
+        check_loss_finite(s[0], model_.optimizer().steps() + 1);
         if (g) model_.backend().upload(g->data(), model_.gradients().data(), n);
         model_.optimizer().step(model_.backend(), model_.parameters().data(), model_.gradients().data(), n);
         const auto t3 = Clock::now();
@@ -271,18 +271,11 @@ private:
         comm_.allreduce_sum_device(device_sum_.data(), n);
         const std::vector<double>& s = reduce_tree(stats_, layout, comm_);
         const auto t2 = Clock::now();
-        check_finite(s[0]);
+        check_loss_finite(s[0], model_.optimizer().steps() + 1);
         be.copy(device_sum_.data(), model_.gradients().data(), n);
         model_.optimizer().step(be, model_.parameters().data(), model_.gradients().data(), n);
         times_ = {seconds(t0, t1), seconds(t1, t2), seconds(t2, Clock::now())};
         return s;
-    }
-
-    void check_finite(double loss_sum) const {
-        if (!std::isfinite(loss_sum))
-            throw DivergedError(detail::concat("the loss became ", std::isnan(loss_sum) ? "NaN" : "infinite",
-                                               " at step ", model_.optimizer().steps() + 1,
-                                               "; stopping before the weights are changed"));
     }
 
     // Forward (and, training, backward into the zeroed gradients) of the

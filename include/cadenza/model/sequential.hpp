@@ -41,6 +41,14 @@ public:
     using Error::Error;
 };
 
+// Throws DivergedError unless a step's summed loss is finite (`step`: the
+// optimizer step it would have been, 1-based).
+inline void check_loss_finite(double loss_sum, int64_t step) {
+    if (!std::isfinite(loss_sum))
+        throw DivergedError(detail::concat("the loss became ", std::isnan(loss_sum) ? "NaN" : "infinite", " at step ",
+                                           step, "; stopping before the weights are changed"));
+}
+
 struct EpochStats {
     int epoch = 0;  // 1-based
     double loss = 0, accuracy = 0, top_k_accuracy = 0;
@@ -190,10 +198,7 @@ public:
     LossResult train_batch(const Tensor<T>& x, const int32_t* targets) {
         const Tensor<T>& logits = forward(x, Mode::train);
         LossResult r = loss_.evaluate(*be_, logits, targets, &dlogits_);
-        if (!std::isfinite(r.loss_sum))
-            throw DivergedError(detail::concat("the loss became ", std::isnan(r.loss_sum) ? "NaN" : "infinite",
-                                               " at step ", optimizer_->steps() + 1,
-                                               "; stopping before the weights are changed"));
+        check_loss_finite(r.loss_sum, optimizer_->steps() + 1);
         zero_gradients();
         backward(dlogits_);
         optimizer_->step(*be_, params_.data(), grads_.data(), params_.numel());
