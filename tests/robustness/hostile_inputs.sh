@@ -28,6 +28,14 @@ pass "a note sounding for 2^28 ticks"
 grep -q "^warning .*ten-gaps.mid: makes [0-9]*% of the corpus's tokens" "$work/mixed.txt" ||
   fail "no warning for a song that makes most of the corpus: $(cat "$work/mixed.txt")"
 pass "one song dominating the corpus is named"
+# Notes held across many barlines: the score's budget (16 elements per note)
+# refuses the file with one line, the others are read.
+( ulimit -v 1500000; timeout 20 "$music" prepare "$work/midi" "$h/held-notes.mid" -o "$work/held.corpus" --parts all ) \
+  > "$work/held.txt" 2>&1 || fail "prepare with a file of held notes: $(tail -2 "$work/held.txt")"
+grep -q "^skipped .*held-notes.mid: track 0, bar [0-9]*: the score would hold more than 48000 elements (16 for each of the file's 3000 notes and meta events, at least 16384), from notes held across too many barlines; the file is not tokenized$" "$work/held.txt" ||
+  fail "the file of held notes is not refused in one line: $(cat "$work/held.txt")"
+grep -q "^files: *3 read, 1 skipped" "$work/held.txt" || fail "the other files should be read: $(cat "$work/held.txt")"
+pass "3,000 notes held across many barlines: refused in one line"
 
 # 7. Reader warnings reach prepare's output; a format 0 file announcing 2 tracks reads both.
 "$music" prepare "$h/missing-track.mid" "$h/format0-two.mid" -o "$work/warn.corpus" --parts all \

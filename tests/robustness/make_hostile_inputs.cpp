@@ -7,6 +7,8 @@
 //       missing-track.mid    the header announces 3 tracks, 2 are present (cut at a chunk boundary)
 //       format0-two.mid      format 0 whose header announces 2 tracks, both present
 //       endless-note.mid     one note sounding for 0x0FFFFFFF ticks
+//       held-notes.mid       3,000 notes starting on one tick, ending 97 ticks apart (18 KB):
+//                            their tied pieces once made 230,000 elements
 //   make-hostile-inputs checkpoint VALID.ckpt FOLDER
 //       copies of a valid checkpoint, each section rewritten (checksums valid)
 //       to hold one inconsistency: epoch-negative, epoch-huge, nan-weight,
@@ -102,6 +104,13 @@ void midi_files(const std::string& dir) {
     vlq(endless, 0x0FFFFFFF);
     endless.insert(endless.end(), {0x80, 60, 0});
     write(dir + "/endless-note.mid", join({header(0, 1), track(endless)}));
+    Bytes held = {0x00, 0x90, 36, 100};  // then running status
+    for (int i = 1; i < 3000; ++i) held.insert(held.end(), {0x00, uint8_t(36 + i % 48), 100});
+    for (int i = 0; i < 3000; ++i) {
+        vlq(held, 97);
+        held.insert(held.end(), {uint8_t(36 + i % 48), 0});
+    }
+    write(dir + "/held-notes.mid", join({header(0, 1), track(held)}));
 }
 
 // A copy of `c` with section `name` replaced.

@@ -182,6 +182,8 @@ FileResult read_one(const std::string& path, Encoding encoding, bool rests, Part
         r.distinct.clear();
         r.local_ids.clear();
         r.skipped = e.what();
+        // The list names the file; so do MidiError and ScoreSizeError.
+        if (r.skipped.rfind(path + ": ", 0) == 0) r.skipped.erase(0, path.size() + 2);
     }
     return r;
 }

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -180,7 +181,7 @@ inline std::vector<M21Instrument> track_instruments(const midi::MidiFile& file, 
         return a.tick < b.tick;
     });
     if (all.size() < 2) return all;
-    std::vector<std::string> names, part_names;
+    std::vector<std::string> names, part_names;  // at most one of each below
     size_t generic_count = 0;
     for (const auto& inst : all) {
         if (inst.has_name && std::find(names.begin(), names.end(), inst.name) == names.end())
@@ -188,11 +189,11 @@ inline std::vector<M21Instrument> track_instruments(const midi::MidiFile& file, 
         if (inst.has_part_name &&
             std::find(part_names.begin(), part_names.end(), inst.part_name) == part_names.end())
             part_names.push_back(inst.part_name);
+        if (names.size() > 1 || part_names.size() > 1) return all;  // they disagree: all stay
         // A name fromString does not know gives a generic Instrument; an
         // instrument-name meta keeps its text as instrumentName all the same.
         generic_count += inst.is_generic;
     }
-    if (names.size() > 1 || part_names.size() > 1) return all;
     std::vector<M21Instrument> out;
     if (generic_count == 0 || generic_count == all.size()) {
         out.push_back(all.front());
@@ -255,5 +256,27 @@ inline std::optional<std::vector<std::vector<PartSpan>>> first_instrument_part(
             if (keyed.key == first_key) spans[t].push_back(keyed.span);
     return spans;
 }
+
+// One track's spans of parts[0], asked whether they hold an element in
+// O(log spans): the spans of a track follow one another (each ends where the
+// next instrument starts), so the ones with length are disjoint and in order,
+// and a zero-length one only holds a grace note on its point.
+class PartSpans {
+public:
+    explicit PartSpans(const std::vector<PartSpan>& spans) {
+        for (const auto& s : spans) (s.start == s.end ? points_ : long_).push_back(s);
+    }
+    bool contain(int64_t offset, int64_t duration) const {
+        if (duration == 0 &&
+            std::binary_search(points_.begin(), points_.end(), PartSpan{offset, offset}, by_start))
+            return true;
+        auto after = std::upper_bound(long_.begin(), long_.end(), PartSpan{offset, offset}, by_start);
+        return after != long_.begin() && std::prev(after)->contains(offset, duration);
+    }
+
+private:
+    static bool by_start(const PartSpan& a, const PartSpan& b) { return a.start < b.start; }
+    std::vector<PartSpan> points_, long_;  // each in order of start
+};
 
 }  // namespace cadenza::music

@@ -12,11 +12,16 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <iterator>
+#include <queue>
+#include <set>
 #include <utility>
 #include <vector>
 
 #include "cadenza/midi/midi_types.hpp"
 #include "cadenza/music/quantize.hpp"
+#include "cadenza/music/score_budget.hpp"
 #include "cadenza/music/score_element.hpp"
 
 namespace cadenza::music::detail {
@@ -130,8 +135,8 @@ struct BarGrid {
 // timeline, and everything after moves earlier by whole bars, so barlines keep
 // their place. A silence of a million bars is then `max_quiet_bars` rest
 // tokens (and a note sounding through it as many tied pieces) instead of a
-// million, and the bars, pieces and rests made below stay in proportion to
-// the notes and meta events of the file.
+// million. What this cannot bound (notes held across many bars in which other
+// notes start) the element budget does (score_budget.hpp).
 inline void shorten_quiet_stretches(std::vector<ScoreElement>& elements, TrackTimeline& timeline,
                                     int64_t max_quiet_bars) {
     std::vector<int64_t> points = timeline.meta_points;
@@ -174,7 +179,7 @@ inline void shorten_quiet_stretches(std::vector<ScoreElement>& elements, TrackTi
 // The measures of one track and the points that split its rests.
 struct TrackMeasures {
     std::vector<Bar> bars;
-    std::vector<int64_t> meta_points;  // units: time/key signatures, tempi, instruments
+    std::vector<int64_t> meta_points;  // units, ascending: time/key signatures, tempi, instruments
 };
 
 // Step 3's barlines: `elements` are the track's quantized elements (their
@@ -188,14 +193,17 @@ inline TrackMeasures track_measures(const midi::MidiFile& file, int track, std::
     TrackMeasures m;
     m.bars = make_bars(timeline.signatures, timeline_end(elements, timeline));
     m.meta_points = std::move(timeline.meta_points);
+    std::sort(m.meta_points.begin(), m.meta_points.end());
     return m;
 }
 
 // makeMeasures + makeTies: each element into its bar; one crossing a barline
 // is split there and its continuation goes into the next bar after what that
-// bar already holds (so it follows notes starting on the barline).
+// bar already holds (so it follows notes starting on the barline). Every
+// piece is spent from `budget`.
 inline std::vector<std::vector<ScoreElement>> split_into_bars(
-    const std::vector<ScoreElement>& elements, const std::vector<Bar>& bars) {
+    const std::vector<ScoreElement>& elements, const std::vector<Bar>& bars, ElementBudget& budget,
+    int track) {
     std::vector<std::vector<ScoreElement>> in_bar(bars.size()), carried(bars.size());
     auto bar_of = [&](int64_t offset) {
         size_t b =
@@ -206,22 +214,26 @@ inline std::vector<std::vector<ScoreElement>> split_into_bars(
     };
     for (const auto& e : elements) {
         size_t b = bar_of(e.offset);
+        const int64_t cost = int64_t(e.pitches.size());
         ScoreElement piece = e;
         while (b + 1 < bars.size() &&
                piece.offset + piece.duration > bars[b].start + bars[b].length) {
             const int64_t barline = bars[b].start + bars[b].length;
-            ScoreElement head = piece;
+            budget.spend(cost, ScoreCost::piece, track, b);
+            ScoreElement& head = in_bar[b].emplace_back(piece);
             head.duration = barline - piece.offset;
-            in_bar[b].push_back(head);
             piece.duration -= head.duration;
             piece.offset = barline;
             piece.tie_continuation = true;
             ++b;
         }
-        (piece.tie_continuation ? carried : in_bar)[b].push_back(piece);
+        budget.spend(cost, ScoreCost::piece, track, b);
+        (piece.tie_continuation ? carried : in_bar)[b].push_back(std::move(piece));
     }
     for (size_t b = 0; b < bars.size(); ++b) {
-        in_bar[b].insert(in_bar[b].end(), carried[b].begin(), carried[b].end());
+        in_bar[b].insert(in_bar[b].end(), std::make_move_iterator(carried[b].begin()),
+                         std::make_move_iterator(carried[b].end()));
+        std::vector<ScoreElement>().swap(carried[b]);
         std::stable_sort(in_bar[b].begin(), in_bar[b].end(), ScoreOrder{});
     }
     return in_bar;
@@ -254,8 +266,10 @@ inline void fill_rests(const std::vector<ScoreElement>& pieces, int64_t bar_leng
     if (covered < bar_length) emit(covered, bar_length);
 }
 
-// The voices music21 makes of a bar's pieces: only where the track needs
-// them and notes overlap; as many as overlap at most, filled first fit.
+// The voices music21 makes of a bar's pieces (in ScoreOrder): only where the
+// track needs them and notes overlap; as many as the largest run of pieces
+// that each start before the run's end so far, filled first fit: a piece goes
+// to the lowest voice whose last piece has ended by its offset.
 inline std::vector<std::vector<ScoreElement>> bar_voices(const std::vector<ScoreElement>& pieces,
                                                          const Bar& bar, bool voices_required) {
     size_t voice_count = 1;
@@ -275,36 +289,54 @@ inline std::vector<std::vector<ScoreElement>> bar_voices(const std::vector<Score
         voices[0] = pieces;
         return voices;
     }
-    std::vector<int64_t> highest(voice_count, 0);
-    for (const auto& p : pieces)
-        for (size_t v = 0; v < voice_count; ++v)
-            if (highest[v] <= p.offset - bar.start) {
-                voices[v].push_back(p);
-                highest[v] = std::max(highest[v], p.offset - bar.start + p.duration);
-                break;
-            }
+    // Offsets only grow, so a voice that has ended stays free until it is
+    // taken: the free voices in a set (lowest first), the sounding ones in a
+    // queue by their end. O(pieces log voices) where a scan of the voices
+    // for every piece was O(pieces x voices).
+    std::set<size_t> free_voices;
+    for (size_t v = 0; v < voice_count; ++v) free_voices.insert(free_voices.end(), v);
+    using Sounding = std::pair<int64_t, size_t>;  // (end relative to the bar, voice)
+    std::priority_queue<Sounding, std::vector<Sounding>, std::greater<Sounding>> sounding;
+    for (const auto& p : pieces) {
+        const int64_t at = p.offset - bar.start;
+        while (!sounding.empty() && sounding.top().first <= at) {
+            free_voices.insert(sounding.top().second);
+            sounding.pop();
+        }
+        if (free_voices.empty()) continue;  // cannot happen: voice_count bounds the overlap
+        const size_t v = *free_voices.begin();
+        free_voices.erase(free_voices.begin());
+        voices[v].push_back(p);
+        sounding.push({at + p.duration, v});  // a grace note's voice is free again at once
+    }
     return voices;
 }
 
-// Step 4 for one bar: its voices with their rests, flattened voice by voice.
-inline std::vector<ScoreElement> bar_contents(const std::vector<ScoreElement>& pieces,
-                                              const Bar& bar,
-                                              const std::vector<int64_t>& meta_points,
-                                              bool voices_required, bool include_rests, int track) {
-    const std::vector<std::vector<ScoreElement>> voices = bar_voices(pieces, bar, voices_required);
+// Step 4 for one bar (number `bar_index`): its voices with their rests,
+// appended to `out` voice by voice; every rest is spent from `budget`.
+// `meta_points` ascending.
+inline void bar_contents(const std::vector<ScoreElement>& pieces, const Bar& bar, size_t bar_index,
+                         const std::vector<int64_t>& meta_points, bool voices_required,
+                         bool include_rests, int track, ElementBudget& budget,
+                         std::vector<ScoreElement>& out) {
+    std::vector<std::vector<ScoreElement>> voices = bar_voices(pieces, bar, voices_required);
     std::vector<int64_t> splits;
     if (voices.size() == 1)
-        for (int64_t m : meta_points)
-            if (m > bar.start && m < bar.start + bar.length) splits.push_back(m - bar.start);
-    std::vector<ScoreElement> flat;
-    for (const auto& voice : voices) {
+        for (auto m = std::upper_bound(meta_points.begin(), meta_points.end(), bar.start);
+             m != meta_points.end() && *m < bar.start + bar.length; ++m)
+            splits.push_back(*m - bar.start);
+    for (auto& voice : voices) {
         if (voice.empty() && voices.size() > 1) continue;
-        std::vector<ScoreElement> with_rests = voice;
-        if (include_rests) fill_rests(voice, bar.length, splits, track, bar.start, with_rests);
-        std::stable_sort(with_rests.begin(), with_rests.end(), ScoreOrder{});
-        flat.insert(flat.end(), with_rests.begin(), with_rests.end());
+        if (include_rests) {
+            std::vector<ScoreElement> rests;
+            fill_rests(voice, bar.length, splits, track, bar.start, rests);
+            for (size_t r = 0; r < rests.size(); ++r) budget.spend(1, ScoreCost::rest, track, bar_index);
+            voice.insert(voice.end(), rests.begin(), rests.end());
+        }
+        std::stable_sort(voice.begin(), voice.end(), ScoreOrder{});
+        out.insert(out.end(), std::make_move_iterator(voice.begin()),
+                   std::make_move_iterator(voice.end()));
     }
-    return flat;
 }
 
 }  // namespace cadenza::music::detail

@@ -52,12 +52,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "cadenza/midi/midi_types.hpp"
 #include "cadenza/music/instruments.hpp"
 #include "cadenza/music/measures.hpp"
 #include "cadenza/music/quantize.hpp"
+#include "cadenza/music/score_budget.hpp"
 #include "cadenza/music/score_element.hpp"
 
 namespace cadenza::music {
@@ -94,16 +98,33 @@ inline GatheredTrack gather_chords(const midi::MidiFile& file, int track, double
         divisors.empty() ? 4 : *std::max_element(divisors.begin(), divisors.end());
     const double tolerance = tpq / max_divisor;
     GatheredTrack out;
-    std::vector<bool> gathered(notes.size(), false);
-    for (size_t i = 0; i < notes.size(); ++i) {
+    const size_t count = notes.size();
+    std::vector<bool> gathered(count, false);
+    // The notes after note i that start less than `tolerance` after it (its
+    // window), by end tick: the chord of i is the window's notes that end
+    // within `tolerance` of i, looked up by end in O(log n) instead of a scan
+    // of the window (thousands of notes on one tick once cost O(n^2)).
+    std::set<std::pair<int64_t, size_t>> window;  // (end tick, index), indices in (i, w)
+    const auto reach = int64_t(std::ceil(tolerance));
+    size_t w = 0;
+    for (size_t i = 0; i < count; ++i) {
+        if (w > i) window.erase({notes[i]->end_tick, i});
+        else w = i + 1;
+        while (w < count && std::fabs(double(notes[w]->start_tick - notes[i]->start_tick)) < tolerance) {
+            window.insert({notes[w]->end_tick, w});
+            ++w;
+        }
         if (gathered[i]) continue;
+        const int64_t end = notes[i]->end_tick;
+        auto apart = [&](int64_t other_end) { return std::fabs(double(other_end - end)) > tolerance; };
+        if (!window.empty() && (apart(window.begin()->first) || apart(window.rbegin()->first)))
+            out.voices_required = true;  // a note starts together with i but ends elsewhere
+        std::vector<size_t> members;
+        for (auto it = window.lower_bound({end - reach, 0}); it != window.end() && it->first <= end + reach; ++it)
+            if (!apart(it->first)) members.push_back(it->second);
+        std::sort(members.begin(), members.end());  // gathering order: onset order
         std::vector<const midi::Note*> group = {notes[i]};
-        for (size_t j = i + 1; j < notes.size(); ++j) {
-            if (std::fabs(double(notes[j]->start_tick - notes[i]->start_tick)) >= tolerance) break;
-            if (std::fabs(double(notes[j]->end_tick - notes[i]->end_tick)) > tolerance) {
-                out.voices_required = true;
-                continue;
-            }
+        for (size_t j : members) {
             group.push_back(notes[j]);
             gathered[j] = true;
         }
@@ -157,38 +178,47 @@ inline void add_meta_anchors(const midi::MidiFile& file, int track,
 }
 
 // Step 2: offsets and durations on the grid, with music21's look-ahead: a
-// duration prefers the grid that exactly reaches the next later element.
+// duration prefers the grid that exactly reaches the next later element (the
+// first element after it in stream order whose snapped offset is greater).
 inline std::vector<ScoreElement> quantize_elements(const std::vector<TimedElement>& timed,
                                                    double tpq, const std::vector<int>& divisors) {
+    const size_t n = timed.size();
+    std::vector<double> snapped(n);
+    for (size_t i = 0; i < n; ++i) snapped[i] = best_match(double(timed[i].tick) / tpq, divisors, true);
+    // next_later[i]: the first j > i with snapped[j] > snapped[i] (n: none),
+    // from a stack swept backwards, so that many elements on one offset cost
+    // O(n) instead of O(n^2).
+    std::vector<size_t> next_later(n, n), stack;
+    for (size_t i = n; i-- > 0;) {
+        while (!stack.empty() && snapped[stack.back()] <= snapped[i]) stack.pop_back();
+        if (!stack.empty()) next_later[i] = stack.back();
+        stack.push_back(i);
+    }
     std::vector<ScoreElement> elements;
-    for (size_t i = 0; i < timed.size(); ++i) {
+    for (size_t i = 0; i < n; ++i) {
         if (timed[i].meta) continue;
         ScoreElement e = timed[i].element;
-        const double offset = best_match(double(timed[i].tick) / tpq, divisors, true);
+        const double offset = snapped[i];
         e.offset = to_units(offset);
         const double raw_duration = double(std::max<int64_t>(timed[i].duration_ticks, 0)) / tpq;
         const bool zero_allowed = timed[i].duration_ticks == 0;  // grace notes stay 0
         double gap = -1.0;
-        for (size_t j = i + 1; j < timed.size(); ++j) {
-            const double next = best_match(double(timed[j].tick) / tpq, divisors, true);
-            if (next > offset) {
-                gap = double(to_units(next) - e.offset) / double(kUnitsPerQuarter);
-                break;
-            }
-        }
+        if (next_later[i] < n)
+            gap = double(to_units(snapped[next_later[i]]) - e.offset) / double(kUnitsPerQuarter);
         const double duration = gap >= 0.0 ? best_match(raw_duration, divisors, zero_allowed, gap)
                                            : best_match(raw_duration, divisors, zero_allowed);
         e.duration = to_units(duration);
-        elements.push_back(e);
+        elements.push_back(std::move(e));
     }
     std::stable_sort(elements.begin(), elements.end(), ScoreOrder{});
     return elements;
 }
 
 // One track as music21's midiTrackToStream + makeMeasures/makeTies/makeRests
-// and flatten() leave it: steps 1 to 4.
+// and flatten() leave it: steps 1 to 4, its bars, pieces and rests spent from
+// `budget`.
 inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int track,
-                                                const ScoreOptions& options) {
+                                                const ScoreOptions& options, ElementBudget& budget) {
     const double tpq = ticks_per_quarter(file);
     const auto& divisors = options.quarter_length_divisors;
     std::vector<int64_t> instrument_ticks;
@@ -198,12 +228,13 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
     std::vector<ScoreElement> elements = quantize_elements(gathered.timed, tpq, divisors);
     const TrackMeasures measures = track_measures(file, track, elements, instrument_ticks, tpq,
                                                   divisors, options.max_quiet_bars);
-    const auto in_bar = split_into_bars(elements, measures.bars);
+    auto in_bar = split_into_bars(elements, measures.bars, budget, track);
+    std::vector<ScoreElement>().swap(elements);
     std::vector<ScoreElement> flat;
     for (size_t b = 0; b < measures.bars.size(); ++b) {
-        const auto contents = bar_contents(in_bar[b], measures.bars[b], measures.meta_points,
-                                           gathered.voices_required, options.include_rests, track);
-        flat.insert(flat.end(), contents.begin(), contents.end());
+        bar_contents(in_bar[b], measures.bars[b], b, measures.meta_points, gathered.voices_required,
+                     options.include_rests, track, budget, flat);
+        std::vector<ScoreElement>().swap(in_bar[b]);
     }
     std::stable_sort(flat.begin(), flat.end(), ScoreOrder{});
     return flat;
@@ -214,9 +245,11 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
 // The elements music21 would list for this file (see the header comment),
 // percussion included (it has no token; paper_tokens skips it). Step 5
 // chooses the tracks and merges them in order of offset, grace notes first,
-// then track, then the order inside the track.
+// then track, then the order inside the track. Throws ScoreSizeError when the
+// score would outgrow its budget (score_budget.hpp).
 inline std::vector<ScoreElement> score_elements(const midi::MidiFile& file,
                                                 const ScoreOptions& options = {}) {
+    detail::ElementBudget budget(file, options);
     std::vector<int> tracks;
     for (const auto& n : file.notes) tracks.push_back(n.track);
     for (const auto& n : file.unterminated) tracks.push_back(n.track);
@@ -229,18 +262,18 @@ inline std::vector<ScoreElement> score_elements(const midi::MidiFile& file,
                           ? first_instrument_part(file, tracks, options.quarter_length_divisors)
                           : std::nullopt;
     if (part) {
-        for (size_t t = 0; t < tracks.size(); ++t)
-            for (const auto& e : detail::track_elements(file, tracks[t], options))
-                if (std::any_of((*part)[t].begin(), (*part)[t].end(), [&](const PartSpan& span) {
-                        return span.contains(e.offset, e.duration);
-                    }))
-                    merged.push_back(e);
+        for (size_t t = 0; t < tracks.size(); ++t) {
+            const PartSpans spans((*part)[t]);
+            for (auto& e : detail::track_elements(file, tracks[t], options, budget))
+                if (spans.contain(e.offset, e.duration)) merged.push_back(std::move(e));
+        }
     } else {
         // Without instruments parts[0] is the first track, as first_track is.
         if (selection != PartSelection::all_tracks && tracks.size() > 1) tracks.resize(1);
         for (int track : tracks) {
-            auto elements = detail::track_elements(file, track, options);
-            merged.insert(merged.end(), elements.begin(), elements.end());
+            auto elements = detail::track_elements(file, track, options, budget);
+            merged.insert(merged.end(), std::make_move_iterator(elements.begin()),
+                          std::make_move_iterator(elements.end()));
         }
     }
     std::stable_sort(merged.begin(), merged.end(), ScoreOrder{});
