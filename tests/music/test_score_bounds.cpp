@@ -8,6 +8,8 @@
 
 #include <cadenza/music/tokenize.hpp>
 
+#include "note_files.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -21,23 +23,15 @@ namespace detail = cadenza::music::detail;
 
 namespace {
 
-Note note_at(int pitch, int64_t start, int64_t end, int track = 1, int sequence = 0) {
-    Note n;
-    n.track = track;
-    n.pitch = pitch;
-    n.start_tick = start;
-    n.end_tick = end;
-    n.sequence = sequence;
-    return n;
+MidiFile file_of(std::vector<Note> notes) {
+    MidiFile f = cadenza_test::make_file(std::move(notes));
+    f.name = "held.mid";
+    return f;
 }
 
-MidiFile file_of(std::vector<Note> notes, int tpq = 480) {
-    MidiFile f;
-    f.name = "held.mid";
-    f.division.ticks_per_quarter = tpq;
-    f.notes = std::move(notes);
-    f.track_count = 2;
-    return f;
+// A note of track 1, the `sequence`-th in its file.
+Note note_at(int pitch, int64_t start, int64_t end, int sequence) {
+    return cadenza_test::make_note(pitch, start, end, 1, 0, sequence);
 }
 
 // `count` notes, one on every barline of 4/4 at 480 ticks a quarter, each
@@ -45,7 +39,7 @@ MidiFile file_of(std::vector<Note> notes, int tpq = 480) {
 MidiFile held_notes(int count, int bars) {
     std::vector<Note> notes;
     for (int i = 0; i < count; ++i)
-        notes.push_back(note_at(48 + i % 24, int64_t(i) * 1920, int64_t(i + bars) * 1920, 1, i));
+        notes.push_back(note_at(48 + i % 24, int64_t(i) * 1920, int64_t(i + bars) * 1920, i));
     return file_of(notes);
 }
 
@@ -83,7 +77,7 @@ TEST_CASE("a score larger than its budget is refused with one sentence", "[token
     std::vector<Note> chords;
     for (int i = 0; i < 100; ++i)
         for (int k = 0; k < 3; ++k)
-            chords.push_back(note_at(60 + 4 * k, int64_t(i) * 1920, int64_t(i + 60) * 1920, 1, 3 * i + k));
+            chords.push_back(note_at(60 + 4 * k, int64_t(i) * 1920, int64_t(i + 60) * 1920, 3 * i + k));
     music::ScoreOptions small;
     small.min_element_budget = 1000;
     CHECK(refusal(file_of(chords), small).find("more than 4800 elements") != std::string::npos);
@@ -95,7 +89,7 @@ TEST_CASE("rests past the budget are refused too", "[tokenize][bounds]") {
     // 300 short notes 60 bars apart: 300 elements without rests; with rests
     // about 60 per note, past the floor of 16,384.
     std::vector<Note> notes;
-    for (int i = 0; i < 300; ++i) notes.push_back(note_at(60, int64_t(i) * 60 * 1920, int64_t(i) * 60 * 1920 + 480, 1, i));
+    for (int i = 0; i < 300; ++i) notes.push_back(note_at(60, int64_t(i) * 60 * 1920, int64_t(i) * 60 * 1920 + 480, i));
     const MidiFile f = file_of(notes);
     music::ScoreOptions o;
     CHECK(music::score_elements(f, o).size() == 300);
@@ -104,7 +98,7 @@ TEST_CASE("rests past the budget are refused too", "[tokenize][bounds]") {
     // The songs of the paper's data make at most 2 elements per event; the
     // same notes 2 bars apart make 3 (the note, its bar's rest, an empty bar).
     std::vector<Note> song;
-    for (int i = 0; i < 2000; ++i) song.push_back(note_at(60, int64_t(i) * 2 * 1920, int64_t(i) * 2 * 1920 + 480, 1, i));
+    for (int i = 0; i < 2000; ++i) song.push_back(note_at(60, int64_t(i) * 2 * 1920, int64_t(i) * 2 * 1920 + 480, i));
     CHECK(music::score_elements(file_of(song), o).size() == 5999);  // the last bar ends the song
 }
 
@@ -196,7 +190,7 @@ TEST_CASE("chords gathered by end tick equal the scan of every window", "[tokeni
         std::vector<Note> notes;
         for (int k = 0; k < count; ++k) {
             const int64_t start = int64_t(rng() % uint32_t(spread));
-            notes.push_back(note_at(36 + int(rng() % 48), start, start + int64_t(rng() % uint32_t(length)), 1, k));
+            notes.push_back(note_at(36 + int(rng() % 48), start, start + int64_t(rng() % uint32_t(length)), k));
         }
         const MidiFile f = file_of(notes);
         const auto gathered = detail::gather_chords(f, 1, 480.0, {4, 3});

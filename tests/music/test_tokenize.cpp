@@ -9,29 +9,15 @@
 #include <cadenza/music/rich_tokens.hpp>
 #include <cadenza/music/tokenize.hpp>
 
+#include "note_files.hpp"
+
 using cadenza::midi::MidiFile;
 using cadenza::midi::Note;
 namespace music = cadenza::music;
+using cadenza_test::make_file;
+using cadenza_test::make_note;
 
 namespace {
-
-Note make_note(int pitch, int64_t start, int64_t end, int track = 1, int channel = 0) {
-    Note n;
-    n.track = track;
-    n.channel = channel;
-    n.pitch = pitch;
-    n.start_tick = start;
-    n.end_tick = end;
-    return n;
-}
-
-MidiFile make_file(std::vector<Note> notes, int tpq = 480) {
-    MidiFile f;
-    f.division.ticks_per_quarter = tpq;
-    f.notes = std::move(notes);
-    f.track_count = 2;
-    return f;
-}
 
 std::vector<std::string> tokens_of(const MidiFile& f, bool rests = false) {
     music::ScoreOptions o;
