@@ -9,6 +9,10 @@
 #
 #   tools/fuzz.sh [SECONDS] [BUILD_DIR]
 #
+# Mutations follow ${FUZZ_SEED:-1} (libFuzzer's -seed), so that a run on a
+# fresh clone (CI) tries the inputs a run here tried in the same time, and a
+# failure it finds comes again with the same seed. FUZZ_SEED=0 draws a new
+# seed each run: use it for long searches (the seed is in each target's log).
 # Work files go to ${FUZZ_WORK:-build/fuzz}: the binaries, one corpus per
 # target (kept between runs so coverage accumulates) and any crash-* file.
 # Seeds: tests/fuzz/seeds/ (committed reproducers), the reader-feature and
@@ -63,7 +67,7 @@ for target in midi checkpoint corpus; do
   echo "fuzz: $target for ${share}s"
   max_len=65536
   [ "$target" = midi ] || max_len=1048576
-  if ! "$work/fuzz_$target" "$work/corpus-$target" "$work/seeds-$target" -max_total_time="$share" \
+  if ! "$work/fuzz_$target" "$work/corpus-$target" "$work/seeds-$target" -max_total_time="$share" -seed="${FUZZ_SEED:-1}" \
       -malloc_limit_mb=512 -rss_limit_mb=2048 -max_len="$max_len" -timeout=10 \
       -artifact_prefix="$work/artifacts/$target-" -print_final_stats=1 > "$work/$target.log" 2>&1; then
     tail -n 60 "$work/$target.log" >&2
