@@ -2,6 +2,8 @@
 // sequence API; Philox matches its published answers; tensors check shapes.
 #include <catch2/catch.hpp>
 
+#include <array>
+
 #include "cadenza/cadenza.hpp"
 
 using namespace cadenza;
@@ -235,6 +237,45 @@ TEMPLATE_TEST_CASE("Eigen's pointwise loops equal the reference loops", "[backen
     eig.adam_update(p1.data(), G.data(), m1.data(), v1.data(), X.numel(), k);
     ref.adam_update(p2.data(), G.data(), m2.data(), v2.data(), X.numel(), k);
     CHECK(max_abs_diff(p1.data(), p2.data(), X.numel()) == 0.0);
+}
+
+TEMPLATE_TEST_CASE("The GRU's fused step equals its parts, and the reference", "[backend][gru]", float, double) {
+    // gru_steps.hpp (both products and the gate math a tile of rows at a
+    // time) against Backend::gru_step_forward's default on the same packed
+    // weights (each product over all rows, then the bias, then the gate
+    // math): the same bits. Small weights in tiles, large ones (past L2) a
+    // panel at a time over all rows; rows that leave a partial tile.
+    EigenBackend<TestType> eig;
+    ReferenceBackend<TestType> ref;
+    for (auto [n, I, H] : {std::array<int, 3>{13, 7, 19}, std::array<int, 3>{9, 512, 512}}) {
+        const int G = 3 * H;
+        auto W_ih = random_tensor<TestType>({G, I}, 51, -0.1, 0.1), W_hh = random_tensor<TestType>({G, H}, 52, -0.1, 0.1);
+        auto b_ih = random_tensor<TestType>({G}, 53), b_hh = random_tensor<TestType>({G}, 54);
+        auto x = random_tensor<TestType>({n, I}, 55), h_prev = random_tensor<TestType>({n, H}, 56);
+        RecurrentWeights<TestType> w;
+        eig.prepare_gru_forward(I, H, W_ih.data(), W_hh.data(), 64, w);
+        REQUIRE(eig.fuses_input_projection(I, H));
+        Tensor<TestType> gi1({n, G}), gi2({n, G}), g1({n, 4 * H}), g2({n, 4 * H}), h1({n, H}), h2({n, H});
+        eig.gru_step_forward(n, I, H, x.data(), I, h_prev.data(), w, b_ih.data(), b_hh.data(), gi1.data(), g1.data(),
+                             h1.data());
+        eig.Backend<TestType>::gru_step_forward(n, I, H, x.data(), I, h_prev.data(), w, b_ih.data(), b_hh.data(),
+                                                gi2.data(), g2.data(), h2.data());
+        INFO("n " << n << " I " << I << " H " << H);
+        CHECK(max_abs_diff(gi1.data(), gi2.data(), gi1.numel()) == 0.0);
+        CHECK(max_abs_diff(g1.data(), g2.data(), g1.numel()) == 0.0);
+        CHECK(max_abs_diff(h1.data(), h2.data(), h1.numel()) == 0.0);
+        // The reference backend: one GEMM for the projection, its own products.
+        Tensor<TestType> gi3({n, G}), g3({n, 4 * H}), h3({n, H});
+        ref.gemm(Trans::no, Trans::yes, n, G, I, TestType(1), x.data(), I, W_ih.data(), I, TestType(0), gi3.data(), G);
+        ref.add_row_vector(gi3.data(), b_ih.data(), n, G);
+        RecurrentWeights<TestType> wr;
+        ref.prepare_gru_forward(I, H, W_ih.data(), W_hh.data(), 64, wr);
+        ref.gru_step_forward(n, I, H, x.data(), I, h_prev.data(), wr, b_ih.data(), b_hh.data(), gi3.data(), g3.data(),
+                             h3.data());
+        const double tolerance = sizeof(TestType) == 4 ? 1e-5 : 1e-13;
+        CHECK(max_abs_diff(h1.data(), h3.data(), h1.numel()) < tolerance);
+        CHECK(max_abs_diff(g1.data(), g3.data(), g1.numel()) < tolerance);
+    }
 }
 
 TEST_CASE("The LSTM's single-step API equals the sequence API sliced at t", "[lstm]") {

@@ -44,8 +44,8 @@ struct FixedRhs {
 // The LSTM's weights as its time loop uses them (Backend::prepare_recurrence).
 template <class T>
 struct RecurrentWeights {
-    FixedRhs<T> hidden;  // forward: W_hh^T [H, 4H]; backward: W_hh [4H, H]
-    FixedRhs<T> input;   // W_ih^T [I, 4H], when the backend folds the input projection into each step
+    FixedRhs<T> hidden;  // forward: W_hh^T [H, gH]; backward: W_hh [gH, H]  (g: 4 gates LSTM, 3 GRU)
+    FixedRhs<T> input;   // W_ih^T [I, gH], when the backend folds the input projection into each step
 };
 
 template <class T>
@@ -116,11 +116,12 @@ public:
     virtual void swap_leading_axes(const T* src, T* dst, int64_t A, int64_t B, int64_t F) = 0;
 
     // ---- LSTM recurrence: one time step, fused where a backend can -----------
-    // Does lstm_step_forward compute each step's input projection x[t] .
-    // W_ih^T itself, for a layer of I inputs and H units? Then the layer
-    // skips the one GEMM over all T*B rows (a GPU prefers that one large
-    // GEMM; a CPU keeps the step's gates in cache by folding it into the
-    // step, as long as both weight matrices fit in its cache too).
+    // Do lstm_step_forward and gru_step_forward compute each step's input
+    // projection x[t] . W_ih^T themselves, for a layer of I inputs and H
+    // units? Then the layer skips the one GEMM over all T*B rows (a GPU
+    // prefers that one large GEMM; a CPU keeps the step's gates in cache by
+    // folding it into the step, as long as both weight matrices fit in its
+    // cache too).
     virtual bool fuses_input_projection(int I, int H) const {
         (void)I;
         (void)H;
@@ -180,6 +181,31 @@ public:
     virtual void lstm_backward_pointwise(int B, int H, const T* gates, const T* c_prev,
                                          const T* c, const T* dy, const T* dh_next, T* dc,
                                          T* dgates) = 0;
+
+    // ---- GRU recurrence: one forward step, fused where a backend can ----------
+    // The weights prepared once per forward pass for the steps of `rows` rows
+    // in all: W_hh^T [H, 3H] for h . W_hh^T and, when the backend fuses the
+    // input projection, W_ih^T [I, 3H]. W_ih [3H, I], W_hh [3H, H].
+    virtual void prepare_gru_forward(int I, int H, const T* W_ih, const T* W_hh, int rows, RecurrentWeights<T>& w) {
+        prepare_rhs(Trans::yes, H, 3 * H, W_hh, H, rows, w.hidden);
+        if (fuses_input_projection(I, H)) prepare_rhs(Trans::yes, I, 3 * H, W_ih, I, rows, w.input);
+    }
+    // One forward step for n rows (eq. 18-22). x [n, I] (row stride ldx) is
+    // the step's input; gi [n, 3H] holds its projection x . W_ih^T + b_ih when
+    // the backend does not fuse it (else it is written here); gates [n, 4H]
+    // receives r, z, n, m; h_prev, h [n, H]; b_ih, b_hh [3H]. Default:
+    // gemm_fixed_rhs, then gru_forward_pointwise. Safe to call from
+    // for_each_batch_slice's threads.
+    virtual void gru_step_forward(int n, int I, int H, const T* x, int ldx, const T* h_prev,
+                                  const RecurrentWeights<T>& w, const T* b_ih, const T* b_hh, T* gi, T* gates,
+                                  T* h) {
+        if (fuses_input_projection(I, H)) {
+            gemm_fixed_rhs(n, x, ldx, w.input, false, gi, 3 * H);
+            add_row_vector(gi, b_ih, n, 3 * H);
+        }
+        gemm_fixed_rhs(n, h_prev, H, w.hidden, false, gates, 4 * H);
+        gru_forward_pointwise(n, H, gi, gates, b_hh, h_prev, h);
+    }
 
     // ---- GRU pointwise step (kernels/gru_cell.hpp) -----------------------------
     // gi [B, 3H]: the step's input projections x . W_ih^T + b_ih. gates [B, 4H]:

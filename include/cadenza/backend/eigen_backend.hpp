@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "cadenza/backend/gru_steps.hpp"
 #include "cadenza/backend/host_backend.hpp"
 #include "cadenza/backend/lstm_steps.hpp"
 #include "cadenza/backend/packed_gemm.hpp"
@@ -141,6 +142,15 @@ public:
                                                  keep_activations);
         lstm_steps::forward_step(n, I, H, x, ldx, h_prev, w.input.packed.data(), w.hidden.packed.data(), bias, gates,
                                  c_prev, c, h);
+    }
+    // The GRU's forward step the same way (gru_steps.hpp).
+    void gru_step_forward(int n, int I, int H, const T* x, int ldx, const T* h_prev, const RecurrentWeights<T>& w,
+                          const T* b_ih, const T* b_hh, T* gi, T* gates, T* h) override {
+        using P = typename FixedRhs<T>::Packing;
+        if (w.hidden.packing != P::panels || w.input.packing != P::panels)
+            return Backend<T>::gru_step_forward(n, I, H, x, ldx, h_prev, w, b_ih, b_hh, gi, gates, h);
+        gru_steps::forward_step(n, I, H, x, ldx, h_prev, w.input.packed.data(), w.hidden.packed.data(), b_ih, b_hh,
+                                gi, gates, h);
     }
     void lstm_step_backward(int n, int I, int H, const T* gates, const T* c_prev, const T* c, const T* dy, T* dh,
                             T* dc, T* dgates, T* dx, int ldx, const RecurrentWeights<T>& w) override {

@@ -9,9 +9,11 @@
 // Initialisation as Keras: W_ih glorot-uniform, W_hh orthogonal, biases zero.
 //
 // Forward (docs/bptt.md derives it; eq. numbers refer there):
-//   Gi = X . W_ih^T + b_ih                       one GEMM over all T*B rows
+//   Gi = X . W_ih^T + b_ih                       one GEMM over all T*B rows, or in
+//                                                each step where the backend fuses it
 //   for t: Gh[t] = h[t-1] . W_hh^T                the recurrent GEMM
 //          pointwise: r, z, m, n, h[t]            (eq. 18-22)
+//   (Backend::gru_step_forward runs each step.)
 // Backward:
 //   for t = T-1 .. 0: pointwise backward -> dGi[t], dGh[t]     (eq. 23-27)
 //                     dh[t-1] = dh[t] * z + dGh[t] . W_hh      (eq. 28)
@@ -35,7 +37,8 @@ struct GruCache : LayerCache<T> {
     Tensor<T> h;          // [T+1, B, H] h[0] = h0, h[t+1] = output at step t
     Tensor<T> dgi, dgh;   // [T, B, 3H] the backward's gradients of Gi and Gh
     Tensor<T> dh;         // [B, H] the backward's running gradient
-    FixedRhs<T> w_hh;     // W_hh prepared for the time loop's products (backend's layout)
+    RecurrentWeights<T> forward_weights;  // W_hh^T (and W_ih^T when fused) for the forward's steps
+    FixedRhs<T> w_hh;     // W_hh prepared for the backward's products (backend's layout)
     // Optional state in: set h0 ([B, H]) before forward; empty means zeros.
     Tensor<T> h0;
     // Optional gradient of the final state ([B, H]) in; empty means zero.
@@ -108,21 +111,21 @@ public:
         this->ensure(k.h, {T_ + 1, B, H});
         load_initial_state(k, B);
 
-        // Gi = X . W_ih^T + b_ih: [T*B, I] x [I, 3H], every step at once.
-        be().gemm(Trans::no, Trans::yes, T_ * B, G, I_, T(1), x.data(), I_, W_ih_, I_, T(0), k.gi.data(), G);
-        be().add_row_vector(k.gi.data(), b_ih_, int64_t(T_) * B, G);
-        // W_hh^T [H, 3H], prepared once for every step's product.
-        be().prepare_rhs(Trans::yes, H, G, W_hh_, H, T_ * B, k.w_hh);
+        if (!be().fuses_input_projection(I_, H)) {
+            // Gi = X . W_ih^T + b_ih: [T*B, I] x [I, 3H], every step at once.
+            be().gemm(Trans::no, Trans::yes, T_ * B, G, I_, T(1), x.data(), I_, W_ih_, I_, T(0), k.gi.data(), G);
+            be().add_row_vector(k.gi.data(), b_ih_, int64_t(T_) * B, G);
+        }
+        // W_hh^T [H, 3H] (and W_ih^T [I, 3H]), prepared once for every step's products.
+        be().prepare_gru_forward(I_, H, W_ih_, W_hh_, T_ * B, k.forward_weights);
         be().for_each_batch_slice(B, [&](int b0, int b1) {
             const int n = b1 - b0;
             for (int t = 0; t < T_; ++t) {
                 const int64_t row = int64_t(t) * B + b0;  // first row of the slice at step t
-                T* gates = k.gates.data() + row * 4 * H;
-                // Gh[t] = h[t-1] . W_hh^T into the gate block's first 3H columns
-                be().gemm_fixed_rhs(n, k.h.data() + row * H, H, k.w_hh, false, gates, 4 * H);
-                // r, z, m, n and h[t]   (eq. 18-22)
-                be().gru_forward_pointwise(n, H, k.gi.data() + row * G, gates, b_hh_, k.h.data() + row * H,
-                                           k.h.data() + (row + B) * H);
+                // Gh[t] = h[t-1] . W_hh^T (and Gi[t]), then r, z, n, m and h[t]   (eq. 18-22)
+                be().gru_step_forward(n, I_, H, x.data() + row * I_, I_, k.h.data() + row * H, k.forward_weights,
+                                      b_ih_, b_hh_, k.gi.data() + row * G, k.gates.data() + row * 4 * H,
+                                      k.h.data() + (row + B) * H);
             }
         });
         if (opt_.stateful) {
