@@ -16,7 +16,6 @@
 // threads and get the same bits.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 
 #include "cadenza/backend/packed_gemm.hpp"
@@ -54,15 +53,13 @@ void forward_step(int n, int I, int H, const T* x, int ldx, const T* h_prev, con
     const int G = 3 * H;
     const int64_t panel_bytes =
         (packed_gemm::Layout<T>::size(H, G) + packed_gemm::Layout<T>::size(I, G)) * int64_t(sizeof(T));
-    const int tile = panel_bytes > packed_gemm::kL2Bytes ? n : packed_gemm::kTileRows;
-    for (int r0 = 0; r0 < n; r0 += tile) {
-        const int rows = std::min(tile, n - r0);
+    packed_gemm::for_each_row_tile(n, panel_bytes, [&](int r0, int rows) {
         T* gi_tile = gi + int64_t(r0) * G;
         T* g = gates + int64_t(r0) * 4 * H;
         multiply(rows, G, I, x + int64_t(r0) * ldx, ldx, input_panels, false, gi_tile, G);
         multiply(rows, G, H, h_prev + int64_t(r0) * H, H, hidden_panels, false, g, 4 * H);
         gate_math_rows(rows, H, gi_tile, b_ih, g, b_hh, h_prev + int64_t(r0) * H, h + int64_t(r0) * H);
-    }
+    });
 }
 
 }  // namespace gru_steps

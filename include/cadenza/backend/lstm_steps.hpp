@@ -23,7 +23,6 @@
 // threads and get the same bits.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -58,14 +57,12 @@ void forward_step(int n, int I, int H, const T* x, int ldx, const T* h_prev, con
     const int G = 4 * H;
     const int64_t panel_bytes =
         (packed_gemm::Layout<T>::size(H, G) + packed_gemm::Layout<T>::size(I, G)) * int64_t(sizeof(T));
-    const int tile = panel_bytes > packed_gemm::kL2Bytes ? n : packed_gemm::kTileRows;
-    for (int r0 = 0; r0 < n; r0 += tile) {
-        const int rows = std::min(tile, n - r0);
+    packed_gemm::for_each_row_tile(n, panel_bytes, [&](int r0, int rows) {
         T* g = gates + int64_t(r0) * G;
         multiply(rows, G, I, x + int64_t(r0) * ldx, ldx, input_panels, false, g, G);
         multiply(rows, G, H, h_prev + int64_t(r0) * H, H, hidden_panels, true, g, G);
         gate_math_rows(rows, H, g, bias, c_prev + int64_t(r0) * H, c + int64_t(r0) * H, h + int64_t(r0) * H);
-    }
+    });
 }
 
 // One backward step for rows [0, n): the gate math's backward (eq. 7-12),
@@ -83,9 +80,7 @@ void backward_step(int n, int I, int H, const T* gates, const T* c_prev, const T
     // Panels that outgrow L2 are walked once per step over all rows.
     int64_t panel_bytes = packed_gemm::Layout<T>::size(G, H) * int64_t(sizeof(T));
     if (dx) panel_bytes += packed_gemm::Layout<T>::size(G, I) * int64_t(sizeof(T));
-    const int tile = panel_bytes > packed_gemm::kL2Bytes ? n : packed_gemm::kTileRows;
-    for (int r0 = 0; r0 < n; r0 += tile) {
-        const int rows = std::min(tile, n - r0);
+    packed_gemm::for_each_row_tile(n, panel_bytes, [&](int r0, int rows) {
         for (int r = r0; r < r0 + rows; ++r) {
             const int64_t row = int64_t(r) * H;
             const T* g = gates + int64_t(r) * G;
@@ -104,7 +99,7 @@ void backward_step(int n, int I, int H, const T* gates, const T* c_prev, const T
         const T* dg = dgates + int64_t(r0) * G;
         packed_gemm::multiply(rows, H, G, dg, G, hidden_panels, false, dh + int64_t(r0) * H, H);
         if (dx) packed_gemm::multiply(rows, I, G, dg, G, input_panels, false, dx + int64_t(r0) * ldx, ldx);
-    }
+    });
 }
 
 }  // namespace lstm_steps

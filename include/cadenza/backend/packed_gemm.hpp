@@ -177,6 +177,16 @@ inline void rows_against_panel(int M, int K, const T* A, int lda, const T* panel
 // while every tile of rows passes it).
 inline constexpr int64_t kL2Bytes = int64_t(1) << 20;
 
+// A recurrent step's rows [0, n) for f(first_row, rows): a tile of kTileRows
+// at a time, so that a tile's products and its gate math meet in L1; or all
+// at once when the step's packed weights (panel_bytes) outgrow L2, so that
+// each product walks its panels once per step (lstm_steps.hpp, gru_steps.hpp).
+template <class F>
+inline void for_each_row_tile(int n, int64_t panel_bytes, F&& f) {
+    const int tile = panel_bytes > kL2Bytes ? n : kTileRows;
+    for (int r0 = 0; r0 < n; r0 += tile) f(r0, n - r0 < tile ? n - r0 : tile);
+}
+
 // C[M, N] = A[M, K] . op(B)[K, N], plus C when accumulate; op(B) as packed.
 template <class T>
 void multiply(int M, int N, int K, const T* A, int lda, const T* panels, bool accumulate, T* C, int ldc) {
