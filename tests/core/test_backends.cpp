@@ -239,11 +239,11 @@ TEMPLATE_TEST_CASE("Eigen's pointwise loops equal the reference loops", "[backen
     CHECK(max_abs_diff(p1.data(), p2.data(), X.numel()) == 0.0);
 }
 
-TEMPLATE_TEST_CASE("The GRU's fused step equals its parts, and the reference", "[backend][gru]", float, double) {
-    // gru_steps.hpp (both products and the gate math a tile of rows at a
-    // time) against Backend::gru_step_forward's default on the same packed
-    // weights (each product over all rows, then the bias, then the gate
-    // math): the same bits. Small weights in tiles, large ones (past L2) a
+TEMPLATE_TEST_CASE("The GRU's fused steps equal their parts, and the reference", "[backend][gru]", float, double) {
+    // gru_steps.hpp (the products and the gate math a tile of rows at a
+    // time) against Backend::gru_step_forward's and gru_step_backward's
+    // defaults on the same packed weights (each product over all rows, the
+    // gate math before or after): the same bits. Small weights in tiles, large ones (past L2) a
     // panel at a time over all rows; rows that leave a partial tile.
     EigenBackend<TestType> eig;
     ReferenceBackend<TestType> ref;
@@ -275,6 +275,27 @@ TEMPLATE_TEST_CASE("The GRU's fused step equals its parts, and the reference", "
         const double tolerance = sizeof(TestType) == 4 ? 1e-5 : 1e-13;
         CHECK(max_abs_diff(h1.data(), h3.data(), h1.numel()) < tolerance);
         CHECK(max_abs_diff(g1.data(), g3.data(), g1.numel()) < tolerance);
+
+        // The backward step from the forward's gates, with and without dy.
+        FixedRhs<TestType> w_hh, w_hh_ref;
+        eig.prepare_rhs(Trans::no, G, H, W_hh.data(), H, 64, w_hh);
+        ref.prepare_rhs(Trans::no, G, H, W_hh.data(), H, 64, w_hh_ref);
+        auto dy = random_tensor<TestType>({n, H}, 57), dh = random_tensor<TestType>({n, H}, 58);
+        for (bool with_dy : {true, false}) {
+            const TestType* dy_t = with_dy ? dy.data() : nullptr;
+            Tensor<TestType> dh1 = dh.clone(), dh2 = dh.clone(), dh3 = dh.clone();
+            Tensor<TestType> dgi1({n, G}), dgi2({n, G}), dgi3({n, G}), dgh1({n, G}), dgh2({n, G}), dgh3({n, G});
+            eig.gru_step_backward(n, H, g1.data(), h_prev.data(), dy_t, dh1.data(), dgi1.data(), dgh1.data(), w_hh);
+            eig.Backend<TestType>::gru_step_backward(n, H, g1.data(), h_prev.data(), dy_t, dh2.data(), dgi2.data(),
+                                                     dgh2.data(), w_hh);
+            ref.gru_step_backward(n, H, g1.data(), h_prev.data(), dy_t, dh3.data(), dgi3.data(), dgh3.data(), w_hh_ref);
+            INFO("backward, dy " << with_dy);
+            CHECK(max_abs_diff(dh1.data(), dh2.data(), dh1.numel()) == 0.0);
+            CHECK(max_abs_diff(dgi1.data(), dgi2.data(), dgi1.numel()) == 0.0);
+            CHECK(max_abs_diff(dgh1.data(), dgh2.data(), dgh1.numel()) == 0.0);
+            CHECK(max_abs_diff(dh1.data(), dh3.data(), dh1.numel()) < 100 * tolerance);
+            CHECK(max_abs_diff(dgh1.data(), dgh3.data(), dgh1.numel()) < tolerance);
+        }
     }
 }
 

@@ -207,6 +207,17 @@ public:
         gru_forward_pointwise(n, H, gi, gates, b_hh, h_prev, h);
     }
 
+    // One backward step for n rows (eq. 23-28): gates [n, 4H] as the forward
+    // left them; h_prev [n, H]; dy [n, H] or null (added to dh); dh [n, H] in:
+    // from step t+1, out: dh[t-1] = dh * z + dGh . W_hh; dgi, dgh [n, 3H]
+    // written; w_hh: W_hh [3H, H] prepared by prepare_rhs(Trans::no, ...).
+    // Default: gru_backward_pointwise, then gemm_fixed_rhs.
+    virtual void gru_step_backward(int n, int H, const T* gates, const T* h_prev, const T* dy, T* dh, T* dgi,
+                                   T* dgh, const FixedRhs<T>& w_hh) {
+        gru_backward_pointwise(n, H, gates, h_prev, dy, dh, dgi, dgh);
+        gemm_fixed_rhs(n, dgh, 3 * H, w_hh, true, dh, H);
+    }
+
     // ---- GRU pointwise step (kernels/gru_cell.hpp) -----------------------------
     // gi [B, 3H]: the step's input projections x . W_ih^T + b_ih. gates [B, 4H]:
     // in, columns [0, 3H): the recurrent product h_prev . W_hh^T (no bias);

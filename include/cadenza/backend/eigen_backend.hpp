@@ -152,6 +152,12 @@ public:
         gru_steps::forward_step(n, I, H, x, ldx, h_prev, w.input.packed.data(), w.hidden.packed.data(), b_ih, b_hh,
                                 gi, gates, h);
     }
+    void gru_step_backward(int n, int H, const T* gates, const T* h_prev, const T* dy, T* dh, T* dgi, T* dgh,
+                           const FixedRhs<T>& w_hh) override {
+        if (w_hh.packing != FixedRhs<T>::Packing::panels)
+            return Backend<T>::gru_step_backward(n, H, gates, h_prev, dy, dh, dgi, dgh, w_hh);
+        gru_steps::backward_step(n, H, gates, h_prev, dy, dh, dgi, dgh, w_hh.packed.data());
+    }
     void lstm_step_backward(int n, int I, int H, const T* gates, const T* c_prev, const T* c, const T* dy, T* dh,
                             T* dc, T* dgates, T* dx, int ldx, const RecurrentWeights<T>& w) override {
         using P = typename FixedRhs<T>::Packing;

@@ -14,7 +14,7 @@
 //   for t: Gh[t] = h[t-1] . W_hh^T                the recurrent GEMM
 //          pointwise: r, z, m, n, h[t]            (eq. 18-22)
 //   (Backend::gru_step_forward runs each step.)
-// Backward:
+// Backward (Backend::gru_step_backward runs each step):
 //   for t = T-1 .. 0: pointwise backward -> dGi[t], dGh[t]     (eq. 23-27)
 //                     dh[t-1] = dh[t] * z + dGh[t] . W_hh      (eq. 28)
 //   after the loop, whole-sequence GEMMs:
@@ -157,11 +157,9 @@ public:
                 const int64_t row = int64_t(t) * B + b0;
                 const T* dy_t = opt_.return_sequences ? dy.data() + row * H
                                 : (t == T_ - 1 ? dy.data() + int64_t(b0) * H : nullptr);
-                // dGi[t], dGh[t]; dh <- dh * z                              (eq. 23-27)
-                be().gru_backward_pointwise(n, H, k.gates.data() + row * 4 * H, k.h.data() + row * H, dy_t, dh,
-                                            k.dgi.data() + row * G, k.dgh.data() + row * G);
-                // dh[t-1] += dGh[t] . W_hh: [n, 3H] x [3H, H]               (eq. 28)
-                be().gemm_fixed_rhs(n, k.dgh.data() + row * G, G, k.w_hh, true, dh, H);
+                // dGi[t], dGh[t]; dh[t-1] = dh * z + dGh[t] . W_hh: [n, 3H] x [3H, H]   (eq. 23-28)
+                be().gru_step_backward(n, H, k.gates.data() + row * 4 * H, k.h.data() + row * H, dy_t, dh,
+                                       k.dgi.data() + row * G, k.dgh.data() + row * G, k.w_hh);
             }
         });
         k.dh0 = k.dh.share();  // valid until the next backward
