@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -83,18 +84,40 @@ TEST_CASE("a score larger than its budget is refused with one sentence", "[token
     CHECK(refusal(file_of(chords), small).find("more than 4800 elements") != std::string::npos);
     small.min_element_budget = 18000;
     CHECK(music::score_elements(file_of(chords), small).size() == 6000);
+    // A budget too large to compute saturates instead of wrapping to the floor.
+    music::ScoreOptions unbounded;
+    unbounded.max_elements_per_event = std::numeric_limits<int64_t>::max();
+    CHECK(music::score_elements(f, unbounded).size() == 18000);
+    // Divisors of the grid must be positive: one sentence, not a division by 0.
+    music::ScoreOptions zero;
+    zero.quarter_length_divisors = {4, 0};
+    CHECK_THROWS_WITH(music::score_elements(f, zero),
+                      "ScoreOptions::quarter_length_divisors must be positive, got 0");
 }
 
-TEST_CASE("rests past the budget are refused too", "[tokenize][bounds]") {
-    // 300 short notes 60 bars apart: 300 elements without rests; with rests
-    // about 60 per note, past the floor of 16,384.
+namespace {
+// `count` quarter notes 60 bars apart: 59 empty bars after each but the last.
+MidiFile sparse_notes(int count) {
     std::vector<Note> notes;
-    for (int i = 0; i < 300; ++i) notes.push_back(note_at(60, int64_t(i) * 60 * 1920, int64_t(i) * 60 * 1920 + 480, i));
-    const MidiFile f = file_of(notes);
+    for (int i = 0; i < count; ++i)
+        notes.push_back(note_at(60, int64_t(i) * 60 * 1920, int64_t(i) * 60 * 1920 + 480, i));
+    return file_of(notes);
+}
+}  // namespace
+
+TEST_CASE("rests and empty bars past the budget are refused too", "[tokenize][bounds]") {
+    // 270 notes: without rests 270 elements and 269 * 59 empty bars (16,141
+    // spent); with rests each note's bar has its rest too (16,411): past the
+    // floor of 16,384.
+    const MidiFile f = sparse_notes(270);
     music::ScoreOptions o;
-    CHECK(music::score_elements(f, o).size() == 300);
+    CHECK(music::score_elements(f, o).size() == 270);
     o.include_rests = true;
     CHECK(refusal(f, o).find("from too many rests in empty bars and voices") != std::string::npos);
+    o.min_element_budget = 16411;
+    CHECK(music::score_elements(f, o).size() == 16411);
+    // 300 notes without rests: 17,941 spent, mostly on bars that hold nothing.
+    CHECK(refusal(sparse_notes(300), music::ScoreOptions{}).find("from too many empty bars") != std::string::npos);
     // The songs of the paper's data make at most 2 elements per event; the
     // same notes 2 bars apart make 3 (the note, its bar's rest, an empty bar).
     std::vector<Note> song;

@@ -299,6 +299,7 @@ inline std::vector<std::vector<ScoreElement>> bar_voices(const std::vector<Score
     std::priority_queue<Sounding, std::vector<Sounding>, std::greater<Sounding>> sounding;
     for (const auto& p : pieces) {
         const int64_t at = p.offset - bar.start;
+        if (at < 0) continue;  // as the scan did (no voice ends before 0); no file's offset is negative
         while (!sounding.empty() && sounding.top().first <= at) {
             free_voices.insert(sounding.top().second);
             sounding.pop();

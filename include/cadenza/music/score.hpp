@@ -57,6 +57,7 @@
 #include <utility>
 #include <vector>
 
+#include "cadenza/error.hpp"
 #include "cadenza/midi/midi_types.hpp"
 #include "cadenza/music/instruments.hpp"
 #include "cadenza/music/measures.hpp"
@@ -232,8 +233,10 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
     std::vector<ScoreElement>().swap(elements);
     std::vector<ScoreElement> flat;
     for (size_t b = 0; b < measures.bars.size(); ++b) {
+        const size_t before = flat.size();
         bar_contents(in_bar[b], measures.bars[b], b, measures.meta_points, gathered.voices_required,
                      options.include_rests, track, budget, flat);
+        if (flat.size() == before) budget.spend(1, ScoreCost::empty_bar, track, b);
         std::vector<ScoreElement>().swap(in_bar[b]);
     }
     std::stable_sort(flat.begin(), flat.end(), ScoreOrder{});
@@ -249,6 +252,8 @@ inline std::vector<ScoreElement> track_elements(const midi::MidiFile& file, int 
 // score would outgrow its budget (score_budget.hpp).
 inline std::vector<ScoreElement> score_elements(const midi::MidiFile& file,
                                                 const ScoreOptions& options = {}) {
+    for (int d : options.quarter_length_divisors)
+        CADENZA_CHECK(d > 0, "ScoreOptions::quarter_length_divisors must be positive, got ", d);
     detail::ElementBudget budget(file, options);
     std::vector<int> tracks;
     for (const auto& n : file.notes) tracks.push_back(n.track);

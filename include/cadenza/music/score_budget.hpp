@@ -8,14 +8,16 @@
 // 0.5 to 2.0), so the score of a file may hold at most
 // `ScoreOptions::max_elements_per_event` (16) per note and meta event of the
 // file, and at least `ScoreOptions::min_element_budget` (16,384), counting a
-// chord once per pitch and every rest. (Bars are bounded apart: a stretch in
-// which nothing starts keeps at most `max_quiet_bars`.) Past that, score_elements
+// chord once per pitch, every rest, and every bar that holds no element
+// (without rests, empty bars cost work too: a file of many tracks, each
+// with its bars, once could). Past that, score_elements
 // throws ScoreSizeError, before it spends more time or memory: `prepare`
 // skips that file with the sentence. docs/reliability.md, section 2.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "cadenza/error.hpp"
@@ -34,8 +36,8 @@ public:
 namespace detail {
 
 // What is spent: an element of a note or chord (its first piece or a tied
-// continuation), or a rest.
-enum class ScoreCost { piece, rest };
+// continuation), a rest, or a bar that holds nothing.
+enum class ScoreCost { piece, rest, empty_bar };
 
 // The elements a file's score may still make; spend() throws ScoreSizeError
 // once they are used up. One per score_elements call, over all its tracks.
@@ -47,10 +49,11 @@ public:
                           file.instrument_events.size());
         per_event_ = std::max<int64_t>(options.max_elements_per_event, 0);
         floor_ = std::max<int64_t>(options.min_element_budget, 0);
-        limit_ = std::max(floor_, per_event_ * events_);
+        const bool huge = events_ > 0 && per_event_ > std::numeric_limits<int64_t>::max() / events_;
+        limit_ = huge ? std::numeric_limits<int64_t>::max() : std::max(floor_, per_event_ * events_);
     }
 
-    // `cost`: 1 for a rest or a note; a chord's number of pitches.
+    // `cost`: 1 for a rest, a note or an empty bar; a chord's number of pitches.
     void spend(int64_t cost, ScoreCost what, int track, size_t bar) {
         used_ += std::max<int64_t>(cost, 1);
         if (used_ > limit_) fail(what, track, bar);
@@ -60,8 +63,9 @@ public:
 
 private:
     [[noreturn]] void fail(ScoreCost what, int track, size_t bar) const {
-        const char* why = what == ScoreCost::piece ? "notes held across too many barlines"
-                                                   : "too many rests in empty bars and voices";
+        const char* why = what == ScoreCost::piece  ? "notes held across too many barlines"
+                          : what == ScoreCost::rest ? "too many rests in empty bars and voices"
+                                                    : "too many empty bars";
         throw ScoreSizeError((file_.empty() ? std::string("MIDI data") : file_) + ": track " +
                              std::to_string(track) + ", bar " + std::to_string(bar + 1) +
                              ": the score would hold more than " + std::to_string(limit_) +

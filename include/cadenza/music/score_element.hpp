@@ -45,7 +45,7 @@ struct ScoreOptions {
     // most this many whole bars (measures.hpp, docs/music-encoding.md).
     int64_t max_quiet_bars = 64;
     // The bound on a score's size (score_budget.hpp): at most this many
-    // elements (a chord once per pitch, and every rest) per note
+    // elements (a chord once per pitch, every rest, every empty bar) per note
     // and meta event of the file, and at least min_element_budget; beyond
     // it score_elements throws ScoreSizeError. Real songs make at most 2.
     int64_t max_elements_per_event = 16;
