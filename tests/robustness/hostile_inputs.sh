@@ -36,6 +36,15 @@ grep -q "^skipped .*held-notes.mid: track 0, bar [0-9]*: the score would hold mo
   fail "the file of held notes is not refused in one line: $(cat "$work/held.txt")"
 grep -q "^files: *3 read, 1 skipped" "$work/held.txt" || fail "the other files should be read: $(cat "$work/held.txt")"
 pass "3,000 notes held across many barlines: refused in one line"
+# 1,000 tracks under 1,000 conductor tempo changes 64 bars apart: each track
+# has 64,000 bars; with rests they are rests, without rests empty bars.
+for rests in "" --no-rests; do
+  ( ulimit -v 1500000; timeout 20 "$music" prepare "$work/midi" "$h/conductor-metas.mid" -o "$work/cond.corpus" --parts all $rests ) \
+    > "$work/cond.txt" 2>&1 || fail "prepare with conductor-metas.mid $rests: $(tail -2 "$work/cond.txt")"
+  grep -q "^skipped .*conductor-metas.mid: track 1, bar [0-9]*: the score would hold more than 48000 elements (16 for each of the file's 3000 notes and meta events, at least 16384), from too many \(rests in empty bars and voices\|empty bars\); the file is not tokenized$" "$work/cond.txt" ||
+    fail "conductor-metas.mid $rests is not refused in one line: $(cat "$work/cond.txt")"
+done
+pass "1,000 tracks under 1,000 conductor changes 64 bars apart: refused, with and without rests"
 
 # 7. Reader warnings reach prepare's output; a format 0 file announcing 2 tracks reads both.
 "$music" prepare "$h/missing-track.mid" "$h/format0-two.mid" -o "$work/warn.corpus" --parts all \

@@ -9,6 +9,9 @@
 //       endless-note.mid     one note sounding for 0x0FFFFFFF ticks
 //       held-notes.mid       3,000 notes starting on one tick, ending 97 ticks apart (18 KB):
 //                            their tied pieces once made 230,000 elements
+//       conductor-metas.mid  1,000 tracks of one note under a conductor track of 1,000 tempo
+//                            changes 64 bars apart (33 KB): each track's bars once ran to
+//                            64,000 (64 million rest tokens, 74 s and 5.6 GB)
 //   make-hostile-inputs checkpoint VALID.ckpt FOLDER
 //       copies of a valid checkpoint, each section rewritten (checksums valid)
 //       to hold one inconsistency: epoch-negative, epoch-huge, nan-weight,
@@ -47,7 +50,7 @@ void be32(Bytes& out, uint32_t v) {
 }
 
 Bytes header(int format, int tracks) {
-    Bytes h = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, uint8_t(format), 0, uint8_t(tracks), 0x01, 0xE0};
+    Bytes h = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, uint8_t(format), uint8_t(tracks >> 8), uint8_t(tracks), 0x01, 0xE0};
     return h;
 }
 
@@ -111,6 +114,15 @@ void midi_files(const std::string& dir) {
         held.insert(held.end(), {uint8_t(36 + i % 48), 0});
     }
     write(dir + "/held-notes.mid", join({header(0, 1), track(held)}));
+    Bytes conductor;
+    for (int i = 0; i < 1000; ++i) {
+        vlq(conductor, 480 * 4 * 64);
+        conductor.insert(conductor.end(), {0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20});
+    }
+    Bytes many = join({header(1, 1001), track(conductor)});
+    const Bytes one_note = track({0x00, 0xC0, 0x00, 0x00, 0x90, 60, 64, 0x83, 0x60, 0x80, 60, 0});  // program, a quarter
+    for (int t = 0; t < 1000; ++t) many.insert(many.end(), one_note.begin(), one_note.end());
+    write(dir + "/conductor-metas.mid", many);
 }
 
 // A copy of `c` with section `name` replaced.
