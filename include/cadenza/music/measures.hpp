@@ -331,7 +331,7 @@ inline void bar_contents(const std::vector<ScoreElement>& pieces, const Bar& bar
         if (include_rests) {
             std::vector<ScoreElement> rests;
             fill_rests(voice, bar.length, splits, track, bar.start, rests);
-            for (size_t r = 0; r < rests.size(); ++r) budget.spend(1, ScoreCost::rest, track, bar_index);
+            if (!rests.empty()) budget.spend(int64_t(rests.size()), ScoreCost::rest, track, bar_index);
             voice.insert(voice.end(), rests.begin(), rests.end());
         }
         std::stable_sort(voice.begin(), voice.end(), ScoreOrder{});
